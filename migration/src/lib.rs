@@ -1,0 +1,24 @@
+//! Database migrations for projects-api.
+//!
+//! Every table the server needs lives here, created with the portable
+//! sea-query builders so that one migration serves SQLite and PostgreSQL.
+//! The rules that must hold across server processes (unique slugs, unique
+//! token hashes, one membership per user and organization) are unique
+//! indexes here, never checks in process memory.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_tables;
+mod m20261123_000002_seed_catalogs;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_tables::Migration),
+            Box::new(m20261123_000002_seed_catalogs::Migration),
+        ]
+    }
+}

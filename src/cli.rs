@@ -1,0 +1,211 @@
+//! The command line: `serve`, `migrate`, `schema` and the `admin` commands.
+//!
+//! Admin commands print one JSON object on stdout and exit 0, or print the
+//! error on stderr and exit non-zero.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+use crate::config::{Config, DatabaseArgs, LogFormat, ServeArgs};
+use crate::domain::{self, Plan, Role};
+use crate::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "projects-api",
+    version,
+    about = "A GraphQL API server for projects inside organizations."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Log as text for people or as JSON lines for machines.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL); identical to schema.graphql.
+    Schema,
+    /// Administer users, tokens, memberships and plans.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Admin {
+    /// Create a user with a personal organization (FREE plan) and a first token.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Issue another API token for a user.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token.
+    RevokeToken {
+        #[arg(long)]
+        token: String,
+    },
+    /// Add a user to an organization with a role (or change their role).
+    AddMember {
+        /// The organization's UUID or slug.
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        email: String,
+        /// OWNER, ADMIN, MEMBER or VIEWER.
+        #[arg(long)]
+        role: String,
+    },
+    /// Set an organization's plan: FREE, PRO or ENTERPRISE.
+    SetPlan {
+        /// The organization's UUID or slug.
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        plan: String,
+    },
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Serve(serve) => {
+            crate::telemetry::init(cli.log_format);
+            let config = Config::new(&cli.database, &serve);
+            match crate::server::run_until_signal(config).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    tracing::error!(error = %err, "server failed");
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            ExitCode::SUCCESS
+        }
+        Command::Migrate => {
+            crate::telemetry::init(cli.log_format);
+            let res = async {
+                let store = Store::connect(&cli.database.store_options()).await?;
+                store.migrate().await?;
+                store.close().await
+            }
+            .await;
+            match res {
+                Ok(()) => {
+                    println!("{}", json!({ "migrated": true }));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => fail(&format!("migration failed: {err}")),
+            }
+        }
+        Command::Admin(admin) => match admin_command(&cli.database, admin).await {
+            Ok(value) => {
+                println!("{value}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => fail(&message),
+        },
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn admin_command(database: &DatabaseArgs, admin: Admin) -> Result<Value, String> {
+    let store = Store::connect(&database.store_options())
+        .await
+        .map_err(|err| format!("cannot open the database: {err}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|err| format!("cannot migrate the database: {err}"))?;
+    let res = admin_on(&store, admin).await.map_err(|err| err.to_string());
+    let _ = store.close().await;
+    res
+}
+
+async fn admin_on(store: &Store, admin: Admin) -> Result<Value, domain::Error> {
+    Ok(match admin {
+        Admin::CreateUser { email, name } => {
+            let created = store.create_user(&email, name.as_deref()).await?;
+            json!({
+                "userId": created.user.id,
+                "organizationId": created.organization.id,
+                "organizationSlug": created.organization.slug,
+                "token": created.token,
+            })
+        }
+        Admin::CreateToken { email } => json!({ "token": store.create_token(&email).await? }),
+        Admin::RevokeToken { token } => {
+            store.revoke_token(&token).await?;
+            json!({ "revoked": true })
+        }
+        Admin::AddMember {
+            organization,
+            email,
+            role,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| domain::Error::BadUserInput {
+                field: vec!["role".into()],
+                message: format!("'{role}' is not a role: use OWNER, ADMIN, MEMBER or VIEWER."),
+            })?;
+            let membership = store.add_member(&organization, &email, role).await?;
+            json!({
+                "organizationId": membership.organization_id,
+                "userId": membership.user_id,
+                "role": membership.role.as_str(),
+            })
+        }
+        Admin::SetPlan { organization, plan } => {
+            let plan = Plan::parse(&plan).ok_or_else(|| domain::Error::BadUserInput {
+                field: vec!["plan".into()],
+                message: format!("'{plan}' is not a plan: use FREE, PRO or ENTERPRISE."),
+            })?;
+            let organization = store.set_plan(&organization, plan).await?;
+            json!({
+                "organizationId": organization.id,
+                "plan": organization.plan.as_str(),
+                "maxProjects": organization.plan.max_projects(),
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,83 @@
+//! One typed configuration for the server, from flags and environment
+//! variables (clap reads both; flags win).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::store::StoreOptions;
+
+/// A SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://projects-api.db?mode=rwc";
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// `sqlite://FILE?mode=rwc` (embedded) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Seconds a request waits for a database connection before it gets
+    /// SERVICE_UNAVAILABLE.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub database_acquire_timeout: u64,
+
+    /// Largest number of pooled database connections per process.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub database_max_connections: u32,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    /// Refuse introspection queries (and so hide the schema from GraphiQL).
+    #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
+    pub disable_introspection: bool,
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub store: StoreOptions,
+    pub listen: SocketAddr,
+    pub introspection: bool,
+}
+
+impl Config {
+    pub fn new(database: &DatabaseArgs, serve: &ServeArgs) -> Config {
+        Config {
+            store: database.store_options(),
+            listen: serve.listen,
+            introspection: !serve.disable_introspection,
+        }
+    }
+}
+
+impl DatabaseArgs {
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            url: self.database_url.clone(),
+            acquire_timeout: Duration::from_secs(self.database_acquire_timeout),
+            max_connections: self.database_max_connections,
+        }
+    }
+}

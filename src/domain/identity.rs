@@ -1,0 +1,129 @@
+//! Who is calling, and what they may do in an organization.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "OWNER",
+            Role::Admin => "ADMIN",
+            Role::Member => "MEMBER",
+            Role::Viewer => "VIEWER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// Owners, admins and members create projects; viewers only read.
+    pub fn may_create_projects(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Plan {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "FREE",
+            Plan::Pro => "PRO",
+            Plan::Enterprise => "ENTERPRISE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Plan> {
+        Plan::ALL
+            .into_iter()
+            .find(|plan| plan.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The number of non-archived projects the plan allows; `None` is
+    /// unlimited.
+    pub fn max_projects(self) -> Option<i64> {
+        match self {
+            Plan::Free => Some(10),
+            Plan::Pro => Some(100),
+            Plan::Enterprise => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    pub personal: bool,
+    pub project_metadata_schema: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_plans_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        for plan in Plan::ALL {
+            assert_eq!(Plan::parse(&plan.as_str().to_lowercase()), Some(plan));
+        }
+        assert_eq!(Role::parse("superuser"), None);
+    }
+
+    #[test]
+    fn only_viewers_may_not_create_projects() {
+        let creators: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|role| role.may_create_projects())
+            .collect();
+        assert_eq!(creators, [Role::Owner, Role::Admin, Role::Member]);
+    }
+
+    #[test]
+    fn plans_limit_projects_as_documented() {
+        assert_eq!(Plan::Free.max_projects(), Some(10));
+        assert_eq!(Plan::Pro.max_projects(), Some(100));
+        assert_eq!(Plan::Enterprise.max_projects(), None);
+    }
+}

@@ -1,0 +1,137 @@
+//! Slugs: the URL identifiers of projects and organizations.
+//!
+//! A slug the caller sends is checked and never rewritten; a slug derived
+//! from a name follows the Unleash rule (lowercase, runs of other characters
+//! become `-`, trimmed), cut to the maximum length.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+pub const MAX_SLUG_LEN: usize = 63;
+
+static SLUG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9][a-z0-9_-]*$").expect("the slug pattern is a valid regex")
+});
+
+/// Checks a slug the caller chose; the message says what to change.
+pub fn validate_slug(slug: &str) -> Result<(), String> {
+    if slug.is_empty() {
+        return Err("The slug must not be empty.".into());
+    }
+    if slug.chars().count() > MAX_SLUG_LEN {
+        return Err(format!(
+            "The slug must be at most {MAX_SLUG_LEN} characters long."
+        ));
+    }
+    if !SLUG.is_match(slug) {
+        return Err(
+            "The slug must start with a lowercase letter or digit and contain only lowercase letters, digits, '-' and '_'."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The slug a name stands for: lowercase ASCII letters and digits kept, any
+/// run of other characters turned into one `-`, `-` trimmed from both ends,
+/// cut to 63 characters; `project` when nothing is left.
+pub fn derive_slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len().min(MAX_SLUG_LEN));
+    let mut pending_dash = false;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.push(c);
+        } else {
+            pending_dash = true;
+        }
+        if slug.len() >= MAX_SLUG_LEN {
+            break;
+        }
+    }
+    slug.truncate(MAX_SLUG_LEN);
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "project".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+/// The `n`-th candidate for a derived slug: the base itself, then `base-1`,
+/// `base-2`, … with the base cut so that the result still fits 63 characters.
+pub fn slug_candidate(base: &str, n: u32) -> String {
+    if n == 0 {
+        return base.to_owned();
+    }
+    let suffix = format!("-{n}");
+    let keep = MAX_SLUG_LEN.saturating_sub(suffix.len()).min(base.len());
+    let stem = base[..keep].trim_end_matches('-');
+    format!("{stem}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_slug_follows_the_contract() {
+        let cases = [
+            ("simple name", "Product Docs", "product-docs"),
+            ("runs collapse", "  Hello,   World!! ", "hello-world"),
+            ("digits kept", "App 2 Go", "app-2-go"),
+            (
+                "underscores become dashes",
+                "snake_case_name",
+                "snake-case-name",
+            ),
+            ("non-ascii removed", "Café Crème", "caf-cr-me"),
+            ("nothing left", "!!!", "project"),
+            ("only non-latin", "日本語", "project"),
+        ];
+        for (label, name, want) in cases {
+            assert_eq!(derive_slug(name), want, "{label}");
+        }
+    }
+
+    #[test]
+    fn derived_slugs_are_cut_to_63_and_valid() {
+        let long = "a b ".repeat(100);
+        let slug = derive_slug(&long);
+        assert!(slug.len() <= MAX_SLUG_LEN, "{slug}");
+        assert!(validate_slug(&slug).is_ok(), "{slug}");
+        assert!(!slug.ends_with('-'));
+    }
+
+    #[test]
+    fn slug_candidates_append_suffixes_and_still_fit() {
+        assert_eq!(slug_candidate("docs", 0), "docs");
+        assert_eq!(slug_candidate("docs", 2), "docs-2");
+        let base = "x".repeat(63);
+        let candidate = slug_candidate(&base, 12);
+        assert_eq!(candidate.len(), 63);
+        assert!(candidate.ends_with("-12"));
+    }
+
+    #[test]
+    fn validate_slug_accepts_and_rejects_as_documented() {
+        let cases = [
+            ("plain", "my-project", true),
+            ("underscore", "service_01", true),
+            ("digit first", "1app", true),
+            ("uppercase", "MyProject", false),
+            ("leading underscore", "_start", false),
+            ("punctuation", "project!", false),
+            ("empty", "", false),
+            ("64 characters", &"a".repeat(64), false),
+            ("63 characters", &"a".repeat(63), true),
+        ];
+        for (label, slug, ok) in cases {
+            assert_eq!(validate_slug(slug).is_ok(), ok, "{label}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! SeaORM entities, one per table. They are storage shapes only: the
+//! GraphQL layer never exposes them, the store turns them into domain values.
+
+pub mod api_token;
+pub mod audit_event;
+pub mod environment;
+pub mod idempotency_key;
+pub mod organization;
+pub mod organization_member;
+pub mod project;
+pub mod project_dependency;
+pub mod project_environment;
+pub mod project_member;
+pub mod region;
+pub mod runtime;
+pub mod user;

@@ -1,0 +1,66 @@
+//! Domain errors → GraphQL errors, in one place.
+//!
+//! Every error carries `extensions.code`; input problems carry
+//! `extensions.field` (the path inside the arguments) and `details`.
+//! Internal errors carry only the request id: their cause is in the log.
+
+use async_graphql::{Context, ErrorExtensions, ServerError, Value};
+use serde_json::json;
+
+use super::RequestContext;
+use crate::domain;
+
+/// One domain error as a GraphQL error.
+pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Error {
+    let mut error = async_graphql::Error::new(err.to_string());
+    error = error.extend_with(|_, extensions| {
+        extensions.set("code", err.code());
+        if let Some(field) = err.field() {
+            extensions.set(
+                "field",
+                Value::List(field.into_iter().map(Value::String).collect()),
+            );
+        }
+        let details = match err {
+            domain::Error::Internal => Some(json!({ "requestId": request_id })),
+            _ => err.details(),
+        };
+        if let Some(details) = details.and_then(|details| Value::from_json(details).ok()) {
+            extensions.set("details", details);
+        }
+    });
+    error
+}
+
+/// Reports every error of a resolver at its path; the resolver then
+/// returns `null`.
+pub fn report(ctx: &Context<'_>, errors: &[domain::Error]) {
+    for err in errors {
+        let error = resolver_error(ctx, err).into_server_error(ctx.item.pos);
+        ctx.add_error(ctx.set_error_path(error));
+    }
+}
+
+/// A domain error raised while resolving a field, with the request id.
+pub fn resolver_error(ctx: &Context<'_>, err: &domain::Error) -> async_graphql::Error {
+    let request_id = ctx
+        .data_opt::<RequestContext>()
+        .map(|request| request.request_id.as_str())
+        .unwrap_or_default();
+    graphql_error(err, request_id)
+}
+
+/// A whole GraphQL response made of one error, for failures that happen
+/// before execution (authentication, malformed requests).
+pub fn error_response(code: &str, message: &str) -> serde_json::Value {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+}
+
+/// Adds `code` to an error that has none.
+pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}

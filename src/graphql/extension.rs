@@ -1,0 +1,81 @@
+//! An extension that gives parse and validation failures their codes
+//! (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`), which async-graphql
+//! leaves without one.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+
+use super::error::with_code;
+
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut error| {
+            error.message = parse_message(&error.message);
+            with_code(error, PARSE_FAILED)
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| with_code(error, VALIDATION_FAILED))
+                .collect()
+        })
+    }
+}
+
+/// The parser's message is a multi-line drawing of the query; keep its
+/// last line (what was expected) and say where, in one sentence.
+fn parse_message(message: &str) -> String {
+    let expected = message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("= "))
+        .unwrap_or(message.trim());
+    format!("Syntax error in the GraphQL document: {expected}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_messages_become_one_sentence() {
+        let raw =
+            " --> 1:18\n  |\n1 | { a \n  |     ^---\n  |\n  = expected selection_set, or directive";
+        assert_eq!(
+            parse_message(&raw.replace("\\n", "\n")),
+            "Syntax error in the GraphQL document: expected selection_set, or directive."
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! The GraphQL schema: queries, mutations, their input and output types,
+//! and the one place where domain errors become GraphQL errors.
+//!
+//! Resolvers hold no rules: they turn inputs into domain values, call the
+//! domain and the store, and turn the results into output types.
+
+mod error;
+mod extension;
+mod inputs;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::{EmptySubscription, Schema};
+
+pub use error::{error_response, graphql_error};
+pub use extension::ErrorCodes;
+pub use mutation::Mutation;
+pub use query::Query;
+
+use crate::domain::{self, Principal};
+use crate::store::Store;
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The deepest selection a query may have.
+pub const MAX_DEPTH: usize = 15;
+/// The largest complexity (one per field) a query may have.
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+/// Per-request facts the resolvers need.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Option<Principal>,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaOptions {
+    pub introspection: bool,
+}
+
+/// Builds the executable schema over a store.
+pub fn build(store: Store, options: SchemaOptions) -> AppSchema {
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        .data(store)
+        .extension(ErrorCodes)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
+    if !options.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// The caller, or `UNAUTHENTICATED` for anonymous requests.
+fn principal(ctx: &async_graphql::Context<'_>) -> Result<Principal, domain::Error> {
+    ctx.data_opt::<RequestContext>()
+        .and_then(|request| request.principal)
+        .ok_or(domain::Error::Unauthenticated)
+}
+
+fn store<'a>(ctx: &async_graphql::Context<'a>) -> &'a Store {
+    ctx.data_unchecked::<Store>()
+}

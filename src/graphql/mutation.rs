@@ -1,0 +1,49 @@
+//! Mutations. Input problems are reported all at once, one error per
+//! problem at the mutation's path, and the payload is then `null`.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::error::report;
+use super::inputs::CreateProjectInput;
+use super::types::Project;
+use super::{principal, store};
+use crate::domain;
+
+pub struct Mutation;
+
+#[derive(SimpleObject)]
+pub struct CreateProjectPayload {
+    pub project: Project,
+    pub client_mutation_id: Option<String>,
+}
+
+#[Object]
+impl Mutation {
+    /// Creates a project, its environments, the caller's OWNER membership
+    /// and a `project.created` audit event in one transaction.
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> Option<CreateProjectPayload> {
+        let res = async {
+            let principal = principal(ctx).map_err(|err| vec![err])?;
+            let new = domain::validate_create(input.to_domain())?;
+            store(ctx)
+                .create_project(principal, &new)
+                .await
+                .map_err(|err| vec![err])
+        }
+        .await;
+        match res {
+            Ok(project) => Some(CreateProjectPayload {
+                project: Project(project),
+                client_mutation_id: input.client_mutation_id,
+            }),
+            Err(errors) => {
+                report(ctx, &errors);
+                None
+            }
+        }
+    }
+}

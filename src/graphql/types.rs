@@ -1,0 +1,409 @@
+//! Output types. Each wraps a domain value; fields that need another read
+//! resolve it from the store.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputValueError, InputValueResult, Json, Object, Scalar,
+    ScalarType, SimpleObject, Value,
+};
+use chrono::{SecondsFormat, Utc};
+
+use super::error::resolver_error;
+use super::{principal, store};
+use crate::domain;
+use crate::store::{EnvironmentEntry, RegionEntry, RuntimeEntry};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::ProjectMode")]
+pub enum ProjectMode {
+    Open,
+    Protected,
+    Private,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::Platform")]
+pub enum Platform {
+    Mobile,
+    Tablet,
+    Desktop,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::ProjectStatus")]
+pub enum ProjectStatus {
+    Active,
+    Archived,
+}
+
+/// Where a project is in its life: Metabind's `environment`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::ProjectStage")]
+pub enum ProjectStage {
+    Development,
+    Staging,
+    Production,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::Role")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "domain::Plan")]
+pub enum Plan {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+/// An instant in RFC 3339, always UTC with a `Z` and milliseconds:
+/// `2024-03-22T10:00:00.000Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(instant: chrono::DateTime<Utc>) -> Self {
+        DateTime(instant)
+    }
+}
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|instant| DateTime(instant.with_timezone(&Utc)))
+                .map_err(|_| InputValueError::custom("expected an RFC 3339 date-time")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+/// A person or program that calls the API.
+pub struct User(pub domain::User);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// The organizations this user belongs to, personal one first. Only
+    /// readable on the caller themself.
+    async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+        let principal = principal(ctx).map_err(|err| resolver_error(ctx, &err))?;
+        if principal.user_id != self.0.id {
+            return Ok(Vec::new());
+        }
+        let organizations = store(ctx)
+            .organizations_of(self.0.id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(organizations
+            .into_iter()
+            .map(|(organization, _)| Organization(organization))
+            .collect())
+    }
+}
+
+/// An organization: it owns projects, has members and a plan.
+pub struct Organization(pub domain::Organization);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn plan(&self) -> Plan {
+        self.0.plan.into()
+    }
+    /// The most non-archived projects the plan allows; null is unlimited.
+    async fn max_projects(&self) -> Option<i64> {
+        self.0.plan.max_projects()
+    }
+    /// Whether this is a user's personal organization.
+    async fn personal(&self) -> bool {
+        self.0.personal
+    }
+    /// The JSON Schema every project's metadata must satisfy, if any.
+    async fn project_metadata_schema(&self) -> Option<Json<serde_json::Value>> {
+        self.0.project_metadata_schema.clone().map(Json)
+    }
+    /// The caller's role here.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Role>> {
+        let Ok(principal) = principal(ctx) else {
+            return Ok(None);
+        };
+        let role = store(ctx)
+            .role_in(self.0.id, principal.user_id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(role.map(Role::from))
+    }
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectSettings {
+    /// A BCP 47 language tag, one of `supportedLocales`.
+    pub default_locale: String,
+    pub supported_locales: Vec<String>,
+    pub default_platform: Platform,
+    pub supported_platforms: Vec<Platform>,
+    pub thumbnail_url: Option<String>,
+}
+
+/// Where and on what a project runs: Datallog's `region` and
+/// `docker_version`.
+#[derive(SimpleObject)]
+pub struct Deployment {
+    pub region: String,
+    pub runtime: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ChangeRequestEnvironment {
+    pub name: String,
+    /// Between 1 and 10.
+    pub required_approvals: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectPermissions {
+    pub public: bool,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ProjectMember {
+    #[graphql(skip)]
+    pub user_id: uuid::Uuid,
+    pub role: Role,
+    pub created_at: DateTime,
+}
+
+#[ComplexObject]
+impl ProjectMember {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let user = store(ctx)
+            .user_by_id(self.user_id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(user.map(User))
+    }
+}
+
+/// A project of an organization.
+pub struct Project(pub domain::Project);
+
+#[Object]
+impl Project {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let organization = store(ctx)
+            .organization_by_id(self.0.organization_id)
+            .await
+            .and_then(|organization| organization.ok_or(domain::Error::Internal))
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(Organization(organization))
+    }
+    /// The display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The URL identifier, unique in the organization.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn status(&self) -> ProjectStatus {
+        self.0.status.into()
+    }
+    async fn stage(&self) -> ProjectStage {
+        self.0.stage.into()
+    }
+    async fn settings(&self) -> ProjectSettings {
+        let settings = &self.0.settings;
+        ProjectSettings {
+            default_locale: settings.default_locale.clone(),
+            supported_locales: settings.supported_locales.clone(),
+            default_platform: settings.default_platform.into(),
+            supported_platforms: settings
+                .supported_platforms
+                .iter()
+                .map(|platform| (*platform).into())
+                .collect(),
+            thumbnail_url: settings.thumbnail_url.clone(),
+        }
+    }
+    async fn deployment(&self) -> Option<Deployment> {
+        self.0.deployment.as_ref().map(|deployment| Deployment {
+            region: deployment.region.clone(),
+            runtime: deployment.runtime.clone(),
+        })
+    }
+    async fn mode(&self) -> ProjectMode {
+        self.0.mode.into()
+    }
+    async fn default_stickiness(&self) -> &str {
+        &self.0.default_stickiness
+    }
+    /// The most features the project may hold; null is no limit.
+    async fn feature_limit(&self) -> Option<i32> {
+        self.0.feature_limit
+    }
+    /// The names of the environments enabled for the project.
+    async fn environments(&self) -> &[String] {
+        &self.0.environments
+    }
+    async fn change_request_environments(&self) -> Vec<ChangeRequestEnvironment> {
+        self.0
+            .change_request_environments
+            .iter()
+            .map(|environment| ChangeRequestEnvironment {
+                name: environment.name.clone(),
+                required_approvals: environment.required_approvals,
+            })
+            .collect()
+    }
+    async fn permissions(&self) -> ProjectPermissions {
+        ProjectPermissions {
+            public: self.0.is_public,
+        }
+    }
+    /// Projects of the same organization this one depends on.
+    async fn dependencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
+        let mut projects = Vec::with_capacity(self.0.dependency_ids.len());
+        for id in &self.0.dependency_ids {
+            let project = store(ctx)
+                .project_by_id(*id)
+                .await
+                .map_err(|err| resolver_error(ctx, &err))?;
+            projects.extend(project.map(Project));
+        }
+        Ok(projects)
+    }
+    async fn metadata(&self) -> Option<Json<serde_json::Value>> {
+        self.0.metadata.clone().map(Json)
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let user = store(ctx)
+            .user_by_id(self.0.created_by)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(user.map(User))
+    }
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectMember>> {
+        let members = store(ctx)
+            .project_members(self.0.id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(members
+            .into_iter()
+            .map(|member| ProjectMember {
+                user_id: member.user_id,
+                role: member.role.into(),
+                created_at: member.created_at.into(),
+            })
+            .collect())
+    }
+    async fn members_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        store(ctx)
+            .project_members_count(self.0.id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))
+    }
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+/// A region of the catalog; only available ones are accepted.
+#[derive(SimpleObject)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub available: bool,
+}
+
+impl From<RegionEntry> for Region {
+    fn from(entry: RegionEntry) -> Self {
+        Region {
+            code: entry.code,
+            name: entry.name,
+            available: entry.available,
+        }
+    }
+}
+
+/// A runtime of the catalog; only supported ones are accepted.
+#[derive(SimpleObject)]
+pub struct Runtime {
+    pub code: String,
+    pub name: String,
+    pub supported: bool,
+}
+
+impl From<RuntimeEntry> for Runtime {
+    fn from(entry: RuntimeEntry) -> Self {
+        Runtime {
+            code: entry.code,
+            name: entry.name,
+            supported: entry.supported,
+        }
+    }
+}
+
+/// An environment of the catalog; deprecated ones are not enabled by
+/// default but accepted when named.
+#[derive(SimpleObject)]
+pub struct Environment {
+    pub name: String,
+    pub kind: String,
+    pub deprecated: bool,
+}
+
+impl From<EnvironmentEntry> for Environment {
+    fn from(entry: EnvironmentEntry) -> Self {
+        Environment {
+            name: entry.name,
+            kind: entry.kind,
+            deprecated: entry.deprecated,
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP specification):
+//!
+//! - `POST /graphql` with `Content-Type: application/json` (else 415);
+//! - `GET /graphql?query=…` runs queries, never mutations (405 with
+//!   `Allow: POST`); `GET /graphql` from a browser serves GraphiQL;
+//! - the response is `application/json` unless the client asks for
+//!   `application/graphql-response+json`, under which request errors
+//!   (parse, validation) are 400 with no `data` key;
+//! - a token that is sent but unknown or revoked is 401 before anything
+//!   runs.
+
+use async_graphql::parser::types::OperationType;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::{Credentials, authenticate};
+use super::{AppState, REQUEST_ID, graphiql};
+use crate::domain;
+use crate::graphql::{RequestContext, error_response};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const REQUEST_ERROR_CODES: [&str; 2] = ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"];
+
+/// The media type a response is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the format from `Accept`: the acceptable media range with the
+/// highest q-value, the first one on ties; `None` when nothing fits.
+fn negotiate(headers: &HeaderMap) -> Option<Format> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Format::Json);
+    };
+    if accept.trim().is_empty() {
+        return Some(Format::Json);
+    }
+    let mut best: Option<(f32, Format)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|param| param.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let format = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => Format::GraphqlResponseJson,
+            "application/json" | "application/*" | "*/*" => Format::Json,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
+            best = Some((q, format));
+        }
+    }
+    best.map(|(_, format)| format)
+}
+
+fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+fn error(status: StatusCode, format: Format, code: &str, message: &str) -> Response {
+    json_response(status, format, &error_response(code, message))
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub async fn post_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send the GraphQL request as JSON with 'Content-Type: application/json'.",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format,
+                "BAD_REQUEST",
+                &format!("The body is not a GraphQL request ({err}); send {{\"query\": \"…\"}}."),
+            );
+        }
+    };
+    execute(&state, &headers, request, format).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+pub async fn get_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params: GetParams = match serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()) {
+        Ok(params) => params,
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                Format::Json,
+                "BAD_REQUEST",
+                &format!("The query string is malformed ({err})."),
+            );
+        }
+    };
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let Some(query) = params.query else {
+        if wants_html {
+            return graphiql::page();
+        }
+        return error(
+            StatusCode::BAD_REQUEST,
+            negotiate(&headers).unwrap_or(Format::Json),
+            "BAD_REQUEST",
+            "Pass the GraphQL query in the 'query' parameter, or POST it as JSON.",
+        );
+    };
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = params.operation_name.filter(|name| !name.is_empty()) {
+        request = request.operation_name(name);
+    }
+    for (raw, name) in [
+        (&params.variables, "variables"),
+        (&params.extensions, "extensions"),
+    ] {
+        let Some(raw) = raw.as_deref().filter(|raw| !raw.is_empty()) else {
+            continue;
+        };
+        let Ok(value) = serde_json::from_str::<Value>(raw) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format,
+                "BAD_REQUEST",
+                &format!("The '{name}' parameter is not a JSON object."),
+            );
+        };
+        if name == "variables" {
+            request = request.variables(async_graphql::Variables::from_json(value));
+        }
+    }
+    if is_mutation(&request) {
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            "METHOD_NOT_ALLOWED",
+            "Mutations must be sent with POST.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, &headers, request, format).await
+}
+
+/// Whether the operation the request would run is a mutation. A query that
+/// does not parse is not: execution reports its parse error.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op),
+        None => document.operations.iter().next().map(|(_, op)| op),
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+fn not_acceptable() -> Response {
+    error(
+        StatusCode::NOT_ACCEPTABLE,
+        Format::Json,
+        "NOT_ACCEPTABLE",
+        "Accept 'application/json' or 'application/graphql-response+json'.",
+    )
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    format: Format,
+) -> Response {
+    let request_id = request_id(headers);
+    let principal = match Credentials::from_headers(headers, false) {
+        Ok(credentials) => authenticate(&state.store, &credentials).await,
+        Err(err) => Err(err),
+    };
+    let principal = match principal {
+        Ok(principal) => principal,
+        Err(err) => return domain_error(format, &err, &request_id),
+    };
+    let request = request.data(RequestContext {
+        principal,
+        request_id,
+    });
+    let response = state.schema.execute(request).await;
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| {
+                    matches!(code, async_graphql::Value::String(code) if REQUEST_ERROR_CODES.contains(&code.as_str()))
+                })
+        });
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "cannot serialize a GraphQL response");
+        error_response(
+            "INTERNAL_SERVER_ERROR",
+            "An internal error occurred; it has been logged.",
+        )
+    });
+    let status = if request_error && format == Format::GraphqlResponseJson {
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    json_response(status, format, &body)
+}
+
+/// An error raised before execution, with its HTTP status.
+fn domain_error(format: Format, err: &domain::Error, request_id: &str) -> Response {
+    let status = match err {
+        domain::Error::Unauthenticated | domain::Error::InvalidToken => StatusCode::UNAUTHORIZED,
+        domain::Error::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let error = crate::graphql::graphql_error(err, request_id)
+        .into_server_error(async_graphql::Pos::default());
+    let body = serde_json::json!({ "errors": [error] });
+    let mut response = json_response(status, format, &body);
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiate_follows_accept() {
+        let cases = [
+            ("none", None, Some(Format::Json)),
+            ("json", Some("application/json"), Some(Format::Json)),
+            (
+                "graphql response",
+                Some(GRAPHQL_RESPONSE_JSON),
+                Some(Format::GraphqlResponseJson),
+            ),
+            ("any", Some("*/*"), Some(Format::Json)),
+            (
+                "preferred by q",
+                Some("application/json;q=0.5, application/graphql-response+json"),
+                Some(Format::GraphqlResponseJson),
+            ),
+            (
+                "first on ties",
+                Some("application/graphql-response+json, application/json"),
+                Some(Format::GraphqlResponseJson),
+            ),
+            ("unsupported", Some("text/xml"), None),
+        ];
+        for (label, accept, want) in cases {
+            let mut headers = HeaderMap::new();
+            if let Some(accept) = accept {
+                headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
+            }
+            assert_eq!(negotiate(&headers), want, "{label}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The HTTP surface: GraphQL over HTTP, the GraphiQL playground, health
+//! checks, and the layers every request passes through (request id,
+//! tracing, body limit, timeout, compression).
+
+mod auth;
+mod graphiql;
+mod graphql;
+mod health;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub use auth::{Credentials, authenticate};
+
+use crate::config::Config;
+use crate::graphql::{AppSchema, SchemaOptions};
+use crate::store::Store;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub schema: AppSchema,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: &Config) -> AppState {
+        let schema = crate::graphql::build(
+            store.clone(),
+            SchemaOptions {
+                introspection: config.introspection,
+            },
+        );
+        AppState { store, schema }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let assets = Router::new()
+        .route("/graphiql/{file}", get(graphiql::asset))
+        .layer(CompressionLayer::new());
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql::get_graphql).post(graphql::post_graphql),
+        )
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .merge(assets)
+        .layer(layers)
+        .with_state(state)
+}

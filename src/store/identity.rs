@@ -1,0 +1,443 @@
+//! Users, tokens, organizations and memberships.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use rand::RngCore;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Store;
+use super::error::{internal, violates_unique};
+use crate::domain::{self, Organization, Plan, Principal, Role, User, derive_slug, slug_candidate};
+use crate::entity::{api_token, organization, organization_member, user};
+
+/// What `admin create-user` made.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: User,
+    pub organization: Organization,
+    pub token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminMembership {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+/// A new token: 256 random bits, shown once. Only its hash is stored.
+fn new_token() -> (String, String) {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = format!("pat_{}", hex::encode(secret));
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// Tokens carry 256 bits of entropy, so one SHA-256 is enough: there is no
+/// password to brute-force, and lookups stay one indexed equality.
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn bad_input(field: &str, message: String) -> domain::Error {
+    domain::Error::BadUserInput {
+        field: vec![field.to_owned()],
+        message,
+    }
+}
+
+pub(super) fn organization_from(model: organization::Model) -> Result<Organization, domain::Error> {
+    let plan = Plan::parse(&model.plan).ok_or_else(|| {
+        tracing::error!(plan = %model.plan, organization = %model.id, "unknown plan in database");
+        domain::Error::Internal
+    })?;
+    Ok(Organization {
+        id: model.id,
+        name: model.name,
+        slug: model.slug,
+        plan,
+        personal: model.personal_owner_id.is_some(),
+        project_metadata_schema: model.project_metadata_schema,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+pub(super) fn user_from(model: user::Model) -> User {
+    User {
+        id: model.id,
+        email: model.email,
+        name: model.name,
+        created_at: model.created_at,
+    }
+}
+
+/// The first free organization slug for `base`, given the taken ones that
+/// start with it.
+async fn free_organization_slug<C: ConnectionTrait>(
+    db: &C,
+    base: &str,
+) -> Result<String, domain::Error> {
+    let taken: HashSet<String> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Slug)
+        .filter(organization::Column::Slug.starts_with(base))
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .collect();
+    Ok((0..)
+        .map(|n| slug_candidate(base, n))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| base.to_owned()))
+}
+
+impl Store {
+    /// Creates a user with a personal organization on the FREE plan (the
+    /// user its OWNER) and a first token, all or nothing.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<CreatedUser, domain::Error> {
+        let email = email.trim().to_lowercase();
+        if email.is_empty() || !email.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err(bad_input(
+                "email",
+                format!("'{email}' is not an email address."),
+            ));
+        }
+        let name = name.map(str::trim).filter(|name| !name.is_empty());
+        // Two creators may race for the same derived organization slug; the
+        // loser sees the unique index fire and tries again with a fresh read.
+        for _ in 0..5 {
+            match self.try_create_user(&email, name).await {
+                Err(domain::Error::OrganizationSlugTaken { .. }) => continue,
+                res => return res,
+            }
+        }
+        Err(domain::Error::Internal)
+    }
+
+    async fn try_create_user(
+        &self,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<CreatedUser, domain::Error> {
+        let txn = self.begin_write().await?;
+        let now = Utc::now();
+        let user = User {
+            id: Uuid::now_v7(),
+            email: email.to_owned(),
+            name: name.map(str::to_owned),
+            created_at: now,
+        };
+        user::Entity::insert(user::ActiveModel {
+            id: Set(user.id),
+            email: Set(user.email.clone()),
+            name: Set(user.name.clone()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|err| {
+            if violates_unique(&err, "users_email_key", "users", &["email"]) {
+                bad_input(
+                    "email",
+                    format!("A user with the email '{email}' already exists."),
+                )
+            } else {
+                internal(err)
+            }
+        })?;
+
+        let display = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email));
+        let base = derive_slug(display);
+        let slug = free_organization_slug(&txn, &base).await?;
+        let organization = Organization {
+            id: Uuid::now_v7(),
+            name: format!("{display}'s organization"),
+            slug,
+            plan: Plan::Free,
+            personal: true,
+            project_metadata_schema: None,
+            created_at: now,
+            updated_at: now,
+        };
+        organization::Entity::insert(organization::ActiveModel {
+            id: Set(organization.id),
+            name: Set(organization.name.clone()),
+            slug: Set(organization.slug.clone()),
+            plan: Set(organization.plan.as_str().to_owned()),
+            personal_owner_id: Set(Some(user.id)),
+            project_metadata_schema: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|err| {
+            if violates_unique(&err, "organizations_slug_key", "organizations", &["slug"]) {
+                domain::Error::OrganizationSlugTaken {
+                    slug: organization.slug.clone(),
+                }
+            } else {
+                internal(err)
+            }
+        })?;
+        organization_member::Entity::insert(organization_member::ActiveModel {
+            organization_id: Set(organization.id),
+            user_id: Set(user.id),
+            role: Set(Role::Owner.as_str().to_owned()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        let token = insert_token(&txn, user.id).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(CreatedUser {
+            user,
+            organization,
+            token,
+        })
+    }
+
+    /// Issues another token for an existing user.
+    pub async fn create_token(&self, email: &str) -> Result<String, domain::Error> {
+        let user = self.user_by_email(email).await?;
+        let txn = self.begin_write().await?;
+        let token = insert_token(&txn, user.id).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(token)
+    }
+
+    /// Revokes a token; later requests with it are `UNAUTHENTICATED`.
+    pub async fn revoke_token(&self, token: &str) -> Result<(), domain::Error> {
+        let res = api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        if res.rows_affected == 0 {
+            return Err(bad_input(
+                "token",
+                "No active token matches the one given.".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The principal a token stands for, or `None` when it is unknown or
+    /// revoked.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, domain::Error> {
+        let row = api_token::Entity::find()
+            .select_only()
+            .column(api_token::Column::UserId)
+            .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(row.map(|user_id| Principal { user_id }))
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<User, domain::Error> {
+        let email = email.trim().to_lowercase();
+        user::Entity::find()
+            .filter(user::Column::Email.eq(&email))
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(user_from)
+            .ok_or_else(|| domain::Error::NotFound {
+                message: format!("No user has the email '{email}'."),
+            })
+    }
+
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, domain::Error> {
+        Ok(user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(user_from))
+    }
+
+    /// An organization named by its UUID or its slug (admin commands).
+    pub async fn organization_by_id_or_slug(
+        &self,
+        id_or_slug: &str,
+    ) -> Result<Organization, domain::Error> {
+        let query = match Uuid::parse_str(id_or_slug) {
+            Ok(id) => organization::Entity::find_by_id(id),
+            Err(_) => {
+                organization::Entity::find().filter(organization::Column::Slug.eq(id_or_slug))
+            }
+        };
+        let model = query.one(&self.db).await.map_err(internal)?;
+        let model = model.ok_or_else(|| domain::Error::NotFound {
+            message: format!("No organization has the id or slug '{id_or_slug}'."),
+        })?;
+        organization_from(model)
+    }
+
+    pub async fn organization_by_id(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Organization>, domain::Error> {
+        organization::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(organization_from)
+            .transpose()
+    }
+
+    /// The organizations a user belongs to, with the user's role in each.
+    pub async fn organizations_of(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Vec<(Organization, Role)>, domain::Error> {
+        let members = organization_member::Entity::find()
+            .filter(organization_member::Column::UserId.eq(user_id))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let models = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(members.iter().map(|m| m.organization_id)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut organizations = Vec::with_capacity(models.len());
+        for model in models {
+            let role = members
+                .iter()
+                .find(|member| member.organization_id == model.id)
+                .and_then(|member| Role::parse(&member.role));
+            if let Some(role) = role {
+                organizations.push((organization_from(model)?, role));
+            }
+        }
+        organizations
+            .sort_by_key(|(organization, _)| (!organization.personal, organization.created_at));
+        Ok(organizations)
+    }
+
+    /// Adds a user to an organization, or changes the role they have there.
+    pub async fn add_member(
+        &self,
+        organization: &str,
+        email: &str,
+        role: Role,
+    ) -> Result<AdminMembership, domain::Error> {
+        let organization = self.organization_by_id_or_slug(organization).await?;
+        let user = self.user_by_email(email).await?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        organization_member::Entity::insert(organization_member::ActiveModel {
+            organization_id: Set(organization.id),
+            user_id: Set(user.id),
+            role: Set(role.as_str().to_owned()),
+            created_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                organization_member::Column::OrganizationId,
+                organization_member::Column::UserId,
+            ])
+            .update_column(organization_member::Column::Role)
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(AdminMembership {
+            organization_id: organization.id,
+            user_id: user.id,
+            role,
+        })
+    }
+
+    /// Changes an organization's plan (admin only).
+    pub async fn set_plan(
+        &self,
+        organization: &str,
+        plan: Plan,
+    ) -> Result<Organization, domain::Error> {
+        let mut organization = self.organization_by_id_or_slug(organization).await?;
+        let now = Utc::now();
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::Plan,
+                sea_orm::sea_query::Expr::value(plan.as_str()),
+            )
+            .col_expr(
+                organization::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(organization::Column::Id.eq(organization.id))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        organization.plan = plan;
+        organization.updated_at = now;
+        Ok(organization)
+    }
+
+    /// The caller's role in an organization, or `None` when they are not a
+    /// member (or it does not exist: the two are deliberately the same).
+    pub async fn role_in(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<Role>, domain::Error> {
+        role_in(&self.db, organization_id, user_id).await
+    }
+}
+
+pub(super) async fn role_in<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Role>, domain::Error> {
+    let role = organization_member::Entity::find()
+        .select_only()
+        .column(organization_member::Column::Role)
+        .filter(organization_member::Column::OrganizationId.eq(organization_id))
+        .filter(organization_member::Column::UserId.eq(user_id))
+        .into_tuple::<String>()
+        .one(db)
+        .await
+        .map_err(internal)?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+async fn insert_token<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<String, domain::Error> {
+    let (token, token_hash) = new_token();
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(internal)?;
+    Ok(token)
+}

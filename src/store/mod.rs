@@ -1,0 +1,119 @@
+//! Storage: the connection pool, migrations, and every query the server
+//! runs. Each mutation is one transaction here; the rules that must hold
+//! across server processes are enforced by the database (unique indexes,
+//! row locks, `BEGIN IMMEDIATE` on SQLite).
+//!
+//! Functions take and return domain values; entities stay inside this
+//! module and `entity`.
+
+mod catalog;
+mod error;
+mod identity;
+mod projects;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+pub use catalog::{EnvironmentEntry, RegionEntry, RuntimeEntry};
+pub use error::is_unavailable;
+pub use identity::{AdminMembership, CreatedUser};
+
+use crate::domain;
+
+/// A handle on the database; cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// How to open the pool.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub url: String,
+    pub acquire_timeout: Duration,
+    pub max_connections: u32,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreOptions {
+            url: url.into(),
+            acquire_timeout: Duration::from_secs(5),
+            max_connections: 16,
+        }
+    }
+}
+
+impl Store {
+    /// Opens the pool. SQLite gets WAL, a busy timeout and foreign keys on
+    /// every connection; the file is created when missing.
+    pub async fn connect(options: &StoreOptions) -> Result<Store, DbErr> {
+        let mut connect = ConnectOptions::new(options.url.clone());
+        connect
+            .max_connections(options.max_connections)
+            .min_connections(0)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_timeout(options.acquire_timeout)
+            // The pool is not pinged before each use: a broken connection
+            // fails its query, which maps to SERVICE_UNAVAILABLE, and the
+            // pool replaces it. That saves one round trip per request.
+            .test_before_acquire(false)
+            .sqlx_logging(false)
+            .connect_lazy(true)
+            .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(connect).await?;
+        Ok(Store { db })
+    }
+
+    /// Applies the migrations that have not run yet; running it again is a
+    /// no-op.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.db, None).await
+    }
+
+    /// The database answers and every migration has been applied.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.db.ping().await.map_err(|err| err.to_string())?;
+        let pending = Migrator::get_pending_migrations(&self.db)
+            .await
+            .map_err(|err| err.to_string())?;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} migrations pending", pending.len()))
+        }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.db.close().await
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the
+    /// writer waits for the lock up front (honouring the busy timeout)
+    /// instead of failing with SQLITE_BUSY when it first writes.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, domain::Error> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .map_err(error::internal)
+    }
+}
