@@ -14,7 +14,8 @@ pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_DESCRIPTION_LEN: usize = 4_000;
 
 static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<\s*/?\s*[A-Za-z!][^>]*>").expect("the HTML tag pattern is a valid regex")
+    Regex::new(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|<!")
+        .expect("the HTML tag pattern is a valid regex")
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

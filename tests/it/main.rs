@@ -1,1 +1,13 @@
+//! The one integration-test binary: every test starts the real server on a
+//! random port over a fresh database and talks HTTP to it.
+//!
+//! The store is SQLite (a file in a temporary directory) unless
+//! `TEST_DATABASE_URL` names a PostgreSQL server, in which case every test
+//! gets its own fresh database there, dropped when the test ends.
 
+mod auth;
+mod cli;
+mod create_project;
+mod helpers;
+mod http;
+mod schema;

@@ -1,0 +1,283 @@
+//! `spawn_app()` and the helpers tests share.
+
+use std::time::Duration;
+
+use projects_api::config::Config;
+use projects_api::store::{CreatedUser, Store, StoreOptions};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    pub url: String,
+    /// SQLite: the directory holding the file.
+    _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server's URL and the database to drop.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                assert!(
+                    admin_url.starts_with("postgres"),
+                    "TEST_DATABASE_URL must be a postgres:// URL, got {admin_url}"
+                );
+                let name = format!("projects_api_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is required: {err}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                TestDb {
+                    url,
+                    _dir: None,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?x` with `db` replaced by `name`.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(query) => format!("{host}/{name}?{query}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside any runtime the test may still be using.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running server and the means to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A user made through the store, with its personal organization and token.
+pub struct TestUser {
+    pub id: String,
+    pub organization_id: String,
+    pub organization_slug: String,
+    pub token: String,
+}
+
+impl From<CreatedUser> for TestUser {
+    fn from(created: CreatedUser) -> Self {
+        TestUser {
+            id: created.user.id.to_string(),
+            organization_id: created.organization.id.to_string(),
+            organization_slug: created.organization.slug,
+            token: created.token,
+        }
+    }
+}
+
+pub fn store_options(url: &str) -> StoreOptions {
+    StoreOptions {
+        acquire_timeout: Duration::from_secs(5),
+        ..StoreOptions::new(url)
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+    let address = format!("http://{}", listener.local_addr().expect("local address"));
+    let config = Config {
+        store: store_options(&db.url),
+        listen: listener.local_addr().expect("local address"),
+        introspection: true,
+    };
+    let (shutdown, shutdown_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = shutdown_rx.await;
+        };
+        projects_api::server::run(config, listener, shutdown)
+            .await
+            .expect("the server runs");
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client");
+    wait_until_ready(&client, &address).await;
+    let store = Store::connect(&store_options(&db.url))
+        .await
+        .expect("a store for fixtures");
+    TestApp {
+        address,
+        client,
+        store,
+        db,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    }
+}
+
+async fn wait_until_ready(client: &reqwest::Client, address: &str) {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{address}/health/ready")).send().await
+            && response.status() == StatusCode::OK
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server at {address} did not become ready");
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn create_user(&self, email: &str) -> TestUser {
+        self.store
+            .create_user(email, None)
+            .await
+            .expect("create a user")
+            .into()
+    }
+
+    /// POSTs a GraphQL request with a bearer token (if any); returns the
+    /// status and the JSON body.
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the request is sent");
+        let status = response.status();
+        let body = response.json().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// Runs `createProject` with `input` as `user`; returns the body.
+    pub async fn create_project(&self, user: &TestUser, input: Value) -> Value {
+        let (status, body) = self
+            .graphql(Some(&user.token), CREATE_PROJECT, json!({ "input": input }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("the server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub const CREATE_PROJECT: &str = r#"
+mutation Create($input: CreateProjectInput!) {
+  createProject(input: $input) {
+    clientMutationId
+    project {
+      id name slug description status stage mode defaultStickiness featureLimit
+      environments
+      changeRequestEnvironments { name requiredApprovals }
+      permissions { public }
+      settings { defaultLocale supportedLocales defaultPlatform supportedPlatforms thumbnailUrl }
+      deployment { region runtime }
+      dependencies { id }
+      metadata
+      organization { id slug plan maxProjects }
+      createdBy { id email }
+      members { role user { id } }
+      membersCount
+      createdAt updatedAt
+    }
+  }
+}"#;
+
+/// The `extensions.code` of every error in a response, in order.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    error["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
