@@ -289,8 +289,9 @@ fn domain_error(format: Format, err: &domain::Error, request_id: &str) -> Respon
         domain::Error::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let error = crate::graphql::graphql_error(err, request_id)
-        .into_server_error(async_graphql::Pos::default());
+    // Nothing was parsed yet, so the error has no location in the query.
+    let mut error = async_graphql::ServerError::new(err.to_string(), None);
+    error.extensions = crate::graphql::graphql_error(err, request_id).extensions;
     let body = serde_json::json!({ "errors": [error] });
     let mut response = json_response(status, format, &body);
     if status == StatusCode::UNAUTHORIZED {

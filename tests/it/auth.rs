@@ -89,6 +89,10 @@ async fn bad_tokens_are_unauthenticated() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{label}: {body}");
         assert_eq!(error_codes(&body), ["UNAUTHENTICATED"], "{label}");
         assert!(body.get("data").is_none(), "{label}: {body}");
+        assert!(
+            body["errors"][0].get("locations").is_none(),
+            "{label}: {body}"
+        );
     }
 }
 
