@@ -223,11 +223,16 @@ impl TestApp {
         body
     }
 
-    /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
+    /// Signals the server to shut down, without waiting for it.
+    pub fn begin_shutdown(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.begin_shutdown();
         if let Some(server) = self.server.take() {
             server.await.expect("the server stops cleanly");
         }

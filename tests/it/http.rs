@@ -264,3 +264,31 @@ async fn introspection_works_without_a_token() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let body = r#"{"query":"{ regions { code } }"}"#;
+    let (head, tail) = body.split_at(10);
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // The request is half sent when the shutdown signal arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    app.begin_shutdown();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stream.write_all(tail.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("ap-southeast-1"), "{response}");
+    // New connections are refused once the server has stopped.
+    app.stop().await;
+    assert!(tokio::net::TcpStream::connect(&address).await.is_err());
+}

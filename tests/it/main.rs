@@ -8,6 +8,7 @@
 mod auth;
 mod cli;
 mod create_project;
+mod errors;
 mod helpers;
 mod http;
 mod schema;
