@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::names::named_enum;
+
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
@@ -17,62 +19,33 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-    Viewer,
+named_enum! {
+    /// A member's role in an organization (and in a project).
+    pub enum Role {
+        Owner => "OWNER",
+        Admin => "ADMIN",
+        Member => "MEMBER",
+        Viewer => "VIEWER",
+    }
+}
+
+named_enum! {
+    /// An organization's plan; it sets how many projects it may have.
+    pub enum Plan {
+        Free => "FREE",
+        Pro => "PRO",
+        Enterprise => "ENTERPRISE",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "OWNER",
-            Role::Admin => "ADMIN",
-            Role::Member => "MEMBER",
-            Role::Viewer => "VIEWER",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str().eq_ignore_ascii_case(s))
-    }
-
     /// Owners, admins and members create projects; viewers only read.
     pub fn may_create_projects(self) -> bool {
         !matches!(self, Role::Viewer)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Plan {
-    Free,
-    Pro,
-    Enterprise,
-}
-
 impl Plan {
-    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Free => "FREE",
-            Plan::Pro => "PRO",
-            Plan::Enterprise => "ENTERPRISE",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Plan> {
-        Plan::ALL
-            .into_iter()
-            .find(|plan| plan.as_str().eq_ignore_ascii_case(s))
-    }
-
     /// The number of non-archived projects the plan allows; `None` is
     /// unlimited.
     pub fn max_projects(self) -> Option<i64> {
@@ -103,10 +76,10 @@ mod tests {
     #[test]
     fn roles_and_plans_round_trip_through_their_names() {
         for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
         }
         for plan in Plan::ALL {
-            assert_eq!(Plan::parse(&plan.as_str().to_lowercase()), Some(plan));
+            assert_eq!(Plan::parse(&plan.as_str().to_lowercase()), Some(*plan));
         }
         assert_eq!(Role::parse("superuser"), None);
     }
@@ -114,7 +87,8 @@ mod tests {
     #[test]
     fn only_viewers_may_not_create_projects() {
         let creators: Vec<_> = Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|role| role.may_create_projects())
             .collect();
         assert_eq!(creators, [Role::Owner, Role::Admin, Role::Member]);

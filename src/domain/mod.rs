@@ -6,6 +6,7 @@
 
 mod error;
 mod identity;
+mod names;
 mod project;
 mod slug;
 

@@ -8,6 +8,7 @@ use regex::Regex;
 use uuid::Uuid;
 
 use super::error::Error;
+use super::names::named_enum;
 use super::slug::{derive_slug, validate_slug};
 
 pub const MAX_NAME_LEN: usize = 200;
@@ -18,35 +19,38 @@ static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the HTML tag pattern is a valid regex")
 });
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectStatus {
-    Active,
-    Archived,
+named_enum! {
+    pub enum ProjectStatus {
+        Active => "active",
+        Archived => "archived",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectStage {
-    Development,
-    Staging,
-    Production,
+named_enum! {
+    /// Where a project is in its life (Metabind's `environment`).
+    pub enum ProjectStage {
+        Development => "development",
+        Staging => "staging",
+        Production => "production",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectMode {
-    Open,
-    Protected,
-    Private,
+named_enum! {
+    /// What actions a project allows (Unleash's `mode`).
+    pub enum ProjectMode {
+        Open => "open",
+        Protected => "protected",
+        Private => "private",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
-    Mobile,
-    Tablet,
-    Desktop,
-}
-
-impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Mobile, Platform::Tablet, Platform::Desktop];
+named_enum! {
+    /// A device class for content preview (Metabind's platforms).
+    pub enum Platform {
+        Mobile => "mobile",
+        Tablet => "tablet",
+        Desktop => "desktop",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

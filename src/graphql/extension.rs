@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 
 use super::error::with_code;
@@ -15,15 +15,23 @@ use super::error::with_code;
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
-pub struct ErrorCodes;
+/// Gives request errors their codes; when introspection is off, refuses
+/// introspection queries with a clear error instead of a silent `null`.
+pub struct ErrorCodes {
+    pub introspection: bool,
+}
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+        Arc::new(ErrorCodesExtension {
+            introspection: self.introspection,
+        })
     }
 }
 
-struct ErrorCodesExtension;
+struct ErrorCodesExtension {
+    introspection: bool,
+}
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
@@ -34,10 +42,15 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut error| {
+        let document = next.run(ctx, query, variables).await.map_err(|mut error| {
             error.message = parse_message(&error.message);
             with_code(error, PARSE_FAILED)
-        })
+        })?;
+        if !self.introspection && introspects(&document) {
+            let error = ServerError::new("Introspection is disabled on this server.", None);
+            return Err(with_code(error, VALIDATION_FAILED));
+        }
+        Ok(document)
     }
 
     async fn validation(
@@ -52,6 +65,28 @@ impl Extension for ErrorCodesExtension {
                 .collect()
         })
     }
+}
+
+/// Whether any selection of the document asks for `__schema` or `__type`.
+fn introspects(document: &ExecutableDocument) -> bool {
+    fn walk(selection_set: &SelectionSet) -> bool {
+        selection_set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                name == "__schema" || name == "__type" || walk(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| walk(&operation.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|fragment| walk(&fragment.node.selection_set.node))
 }
 
 /// The parser's message is a multi-line drawing of the query; keep its

@@ -44,7 +44,9 @@ pub struct SchemaOptions {
 pub fn build(store: Store, options: SchemaOptions) -> AppSchema {
     let mut builder = Schema::build(Query, Mutation, EmptySubscription)
         .data(store)
-        .extension(ErrorCodes)
+        .extension(ErrorCodes {
+            introspection: options.introspection,
+        })
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     if !options.introspection {

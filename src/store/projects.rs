@@ -278,68 +278,11 @@ fn accepted_input(new: &NewProject, project: &Project) -> serde_json::Value {
         "name": new.name,
         "slug": project.slug,
         "description": new.description,
-        "mode": mode_str(new.mode),
+        "mode": new.mode.as_str(),
         "defaultStickiness": new.default_stickiness,
         "environments": project.environments,
         "permissions": { "public": new.is_public },
     })
-}
-
-fn mode_str(mode: ProjectMode) -> &'static str {
-    match mode {
-        ProjectMode::Open => "open",
-        ProjectMode::Protected => "protected",
-        ProjectMode::Private => "private",
-    }
-}
-
-fn parse_mode(s: &str) -> Option<ProjectMode> {
-    [
-        ProjectMode::Open,
-        ProjectMode::Protected,
-        ProjectMode::Private,
-    ]
-    .into_iter()
-    .find(|mode| mode_str(*mode) == s)
-}
-
-fn platform_str(platform: Platform) -> &'static str {
-    match platform {
-        Platform::Mobile => "mobile",
-        Platform::Tablet => "tablet",
-        Platform::Desktop => "desktop",
-    }
-}
-
-fn parse_platform(s: &str) -> Option<Platform> {
-    Platform::ALL
-        .into_iter()
-        .find(|platform| platform_str(*platform) == s)
-}
-
-fn status_str(status: ProjectStatus) -> &'static str {
-    match status {
-        ProjectStatus::Active => "active",
-        ProjectStatus::Archived => "archived",
-    }
-}
-
-fn stage_str(stage: ProjectStage) -> &'static str {
-    match stage {
-        ProjectStage::Development => "development",
-        ProjectStage::Staging => "staging",
-        ProjectStage::Production => "production",
-    }
-}
-
-fn parse_stage(s: &str) -> Option<ProjectStage> {
-    [
-        ProjectStage::Development,
-        ProjectStage::Staging,
-        ProjectStage::Production,
-    ]
-    .into_iter()
-    .find(|stage| stage_str(*stage) == s)
 }
 
 fn project_row(project: &Project) -> project::ActiveModel {
@@ -350,20 +293,20 @@ fn project_row(project: &Project) -> project::ActiveModel {
         name: Set(project.name.clone()),
         slug: Set(project.slug.clone()),
         description: Set(project.description.clone()),
-        status: Set(status_str(project.status).to_owned()),
-        stage: Set(stage_str(project.stage).to_owned()),
-        mode: Set(mode_str(project.mode).to_owned()),
+        status: Set(project.status.as_str().to_owned()),
+        stage: Set(project.stage.as_str().to_owned()),
+        mode: Set(project.mode.as_str().to_owned()),
         default_stickiness: Set(project.default_stickiness.clone()),
         feature_limit: Set(project.feature_limit),
         is_public: Set(project.is_public),
         default_locale: Set(settings.default_locale.clone()),
         supported_locales: Set(json!(settings.supported_locales)),
-        default_platform: Set(platform_str(settings.default_platform).to_owned()),
+        default_platform: Set(settings.default_platform.as_str().to_owned()),
         supported_platforms: Set(json!(
             settings
                 .supported_platforms
                 .iter()
-                .map(|platform| platform_str(*platform))
+                .map(|platform| platform.as_str())
                 .collect::<Vec<_>>()
         )),
         thumbnail_url: Set(settings.thumbnail_url.clone()),
@@ -392,11 +335,11 @@ fn project_from(
     let settings = ProjectSettings {
         default_locale: model.default_locale.clone(),
         supported_locales: strings(&model.supported_locales),
-        default_platform: parse_platform(&model.default_platform)
+        default_platform: Platform::parse(&model.default_platform)
             .ok_or_else(|| corrupt("default_platform"))?,
         supported_platforms: strings(&model.supported_platforms)
             .iter()
-            .filter_map(|s| parse_platform(s))
+            .filter_map(|s| Platform::parse(s))
             .collect(),
         thumbnail_url: model.thumbnail_url.clone(),
     };
@@ -410,13 +353,9 @@ fn project_from(
     Ok(Project {
         id: model.id,
         organization_id: model.organization_id,
-        status: if model.archived_at.is_some() {
-            ProjectStatus::Archived
-        } else {
-            ProjectStatus::Active
-        },
-        stage: parse_stage(&model.stage).ok_or_else(|| corrupt("stage"))?,
-        mode: parse_mode(&model.mode).ok_or_else(|| corrupt("mode"))?,
+        status: ProjectStatus::parse(&model.status).ok_or_else(|| corrupt("status"))?,
+        stage: ProjectStage::parse(&model.stage).ok_or_else(|| corrupt("stage"))?,
+        mode: ProjectMode::parse(&model.mode).ok_or_else(|| corrupt("mode"))?,
         settings,
         deployment,
         environments: environments

@@ -132,14 +132,31 @@ pub fn store_options(url: &str) -> StoreOptions {
     }
 }
 
+/// How a test wants its server configured.
+pub struct AppOptions {
+    pub introspection: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            introspection: true,
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let db = TestDb::new().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
     let config = Config {
         store: store_options(&db.url),
         listen: listener.local_addr().expect("local address"),
-        introspection: true,
+        introspection: options.introspection,
     };
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use crate::helpers::{error_codes, spawn_app};
+use crate::helpers::{AppOptions, error_codes, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_endpoints_answer_200_with_json() {
@@ -291,4 +291,31 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     // New connections are refused once the server has stopped.
     app.stop().await;
     assert!(tokio::net::TcpStream::connect(&address).await.is_err());
+}
+
+#[tokio::test]
+async fn introspection_can_be_switched_off() {
+    let app = spawn_app_with(AppOptions {
+        introspection: false,
+    })
+    .await;
+    let (_, body) = app
+        .graphql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"], "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Introspection is disabled on this server."
+    );
+    let (_, body) = app
+        .graphql(
+            None,
+            "{ ...Q } fragment Q on Query { __type(name: \"Project\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"], "{body}");
+    // Ordinary queries still run.
+    let (_, body) = app.graphql(None, "{ regions { code } }", json!({})).await;
+    assert_eq!(body["data"]["regions"][0]["code"], "us-east-1");
 }
