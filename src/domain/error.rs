@@ -90,10 +90,4 @@ impl Error {
             _ => None,
         }
     }
-
-    /// Whether the problem is in what the caller sent (as opposed to who
-    /// the caller is, or the server's state).
-    pub fn is_input_error(&self) -> bool {
-        self.field().is_some()
-    }
 }

@@ -47,10 +47,6 @@ impl Credentials {
             api_key,
         })
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.authorization.is_none() && self.api_key.is_none()
-    }
 }
 
 fn token_of(value: &str, bare: bool) -> Option<String> {
