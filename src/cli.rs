@@ -173,9 +173,11 @@ async fn admin_on(store: &Store, admin: Admin) -> Result<Value, domain::Error> {
             email,
             role,
         } => {
-            let role = Role::parse(&role).ok_or_else(|| domain::Error::BadUserInput {
-                field: vec!["role".into()],
-                message: format!("'{role}' is not a role: use OWNER, ADMIN, MEMBER or VIEWER."),
+            let role = Role::parse(&role).ok_or_else(|| {
+                domain::Error::bad_input(
+                    vec!["role".into()],
+                    format!("'{role}' is not a role: use OWNER, ADMIN, MEMBER or VIEWER."),
+                )
             })?;
             let membership = store.add_member(&organization, &email, role).await?;
             json!({
@@ -185,9 +187,11 @@ async fn admin_on(store: &Store, admin: Admin) -> Result<Value, domain::Error> {
             })
         }
         Admin::SetPlan { organization, plan } => {
-            let plan = Plan::parse(&plan).ok_or_else(|| domain::Error::BadUserInput {
-                field: vec!["plan".into()],
-                message: format!("'{plan}' is not a plan: use FREE, PRO or ENTERPRISE."),
+            let plan = Plan::parse(&plan).ok_or_else(|| {
+                domain::Error::bad_input(
+                    vec!["plan".into()],
+                    format!("'{plan}' is not a plan: use FREE, PRO or ENTERPRISE."),
+                )
             })?;
             let organization = store.set_plan(&organization, plan).await?;
             json!({

@@ -4,9 +4,46 @@
 //! GraphQL layer turns them into `extensions` in one place.
 
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-/// A path inside the mutation's arguments, e.g. `["input", "slug"]`.
-pub type FieldPath = Vec<String>;
+/// One step of a path inside the mutation's arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for Segment {
+    fn from(key: &str) -> Self {
+        Segment::Key(key.to_owned())
+    }
+}
+
+impl From<usize> for Segment {
+    fn from(index: usize) -> Self {
+        Segment::Index(index)
+    }
+}
+
+/// A path inside the arguments, e.g. `["input", "settings", "supportedLocales", 1]`.
+pub type FieldPath = Vec<Segment>;
+
+/// Builds a [`FieldPath`] from keys and indexes.
+#[macro_export]
+macro_rules! field_path {
+    ($($segment:expr),* $(,)?) => {
+        vec![$($crate::domain::Segment::from($segment)),*]
+    };
+}
+
+/// A problem with one value of the input: which rule, where, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub code: &'static str,
+    pub field: FieldPath,
+    pub message: String,
+    pub details: Option<Value>,
+}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -17,17 +54,14 @@ pub enum Error {
     #[error("Your role in this organization does not allow this action.")]
     Forbidden,
     #[error("No organization with this id exists, or you are not a member of it.")]
-    OrganizationNotFound { field: FieldPath },
-    #[error("{message}")]
-    BadUserInput { field: FieldPath, message: String },
-    #[error("{message}")]
-    InvalidName { message: String },
-    #[error("{message}")]
-    InvalidSlug { slug: String, message: String },
+    OrganizationNotFound,
+    /// A problem with one input value; most validation rules end here.
+    #[error("{}", .0.message)]
+    Input(InputError),
     #[error("A project with the slug '{slug}' already exists in this organization.")]
     SlugAlreadyExists { slug: String },
-    #[error("{message}")]
-    InvalidDescription { message: String },
+    #[error("No project with the id '{id}' exists in this organization.")]
+    DependencyNotFound { index: usize, id: Uuid },
     #[error(
         "This organization has reached its plan's limit of {max} projects; archive a project or upgrade the plan."
     )]
@@ -43,18 +77,42 @@ pub enum Error {
 }
 
 impl Error {
+    /// An input error with a code, a path and a message.
+    pub fn input(code: &'static str, field: FieldPath, message: impl Into<String>) -> Error {
+        Error::Input(InputError {
+            code,
+            field,
+            message: message.into(),
+            details: None,
+        })
+    }
+
+    /// The same input error with details a client can act on.
+    pub fn with_details(self, details: Value) -> Error {
+        match self {
+            Error::Input(mut error) => {
+                error.details = Some(details);
+                Error::Input(error)
+            }
+            other => other,
+        }
+    }
+
+    /// `BAD_USER_INPUT` for a value of the wrong shape.
+    pub fn bad_input(field: FieldPath, message: impl Into<String>) -> Error {
+        Error::input("BAD_USER_INPUT", field, message)
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Error::Unauthenticated | Error::InvalidToken => "UNAUTHENTICATED",
             Error::Forbidden => "FORBIDDEN",
-            Error::OrganizationNotFound { .. } => "ORGANIZATION_NOT_FOUND",
-            Error::BadUserInput { .. } => "BAD_USER_INPUT",
-            Error::InvalidName { .. } => "INVALID_NAME",
-            Error::InvalidSlug { .. } => "INVALID_SLUG",
+            Error::OrganizationNotFound => "ORGANIZATION_NOT_FOUND",
+            Error::Input(error) => error.code,
             Error::SlugAlreadyExists { .. } | Error::OrganizationSlugTaken { .. } => {
                 "SLUG_ALREADY_EXISTS"
             }
-            Error::InvalidDescription { .. } => "INVALID_DESCRIPTION",
+            Error::DependencyNotFound { .. } => "DEPENDENCY_NOT_FOUND",
             Error::MaxProjectsReached { .. } => "MAX_PROJECTS_REACHED",
             Error::NotFound { .. } => "NOT_FOUND",
             Error::ServiceUnavailable => "SERVICE_UNAVAILABLE",
@@ -64,15 +122,15 @@ impl Error {
 
     /// The input field the problem is about, if it is about one.
     pub fn field(&self) -> Option<FieldPath> {
-        let path = |names: &[&str]| Some(names.iter().map(|s| s.to_string()).collect());
         match self {
-            Error::OrganizationNotFound { field } | Error::BadUserInput { field, .. } => {
-                Some(field.clone())
+            Error::OrganizationNotFound => Some(crate::field_path!["input", "organizationId"]),
+            Error::Input(error) => Some(error.field.clone()),
+            Error::SlugAlreadyExists { .. } | Error::OrganizationSlugTaken { .. } => {
+                Some(crate::field_path!["input", "slug"])
             }
-            Error::InvalidName { .. } => path(&["input", "name"]),
-            Error::InvalidSlug { .. } | Error::SlugAlreadyExists { .. } => path(&["input", "slug"]),
-            Error::OrganizationSlugTaken { .. } => path(&["input", "slug"]),
-            Error::InvalidDescription { .. } => path(&["input", "description"]),
+            Error::DependencyNotFound { index, .. } => {
+                Some(crate::field_path!["input", "dependencyIds", *index])
+            }
             _ => None,
         }
     }
@@ -80,10 +138,11 @@ impl Error {
     /// Facts a client can act on, as a JSON object.
     pub fn details(&self) -> Option<Value> {
         match self {
+            Error::Input(error) => error.details.clone(),
             Error::SlugAlreadyExists { slug } | Error::OrganizationSlugTaken { slug } => {
                 Some(json!({ "slug": slug }))
             }
-            Error::InvalidSlug { slug, .. } => Some(json!({ "slug": slug })),
+            Error::DependencyNotFound { id, .. } => Some(json!({ "id": id })),
             Error::MaxProjectsReached { max, current } => {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }

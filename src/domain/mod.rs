@@ -4,17 +4,23 @@
 //! Nothing here knows about GraphQL, HTTP or SQL; the `graphql` layer turns
 //! these values into the API and the `store` layer into rows.
 
+mod catalog;
 mod error;
 mod identity;
 mod names;
 mod project;
+mod rules;
 mod slug;
+mod validate;
 
-pub use error::{Error, FieldPath};
+pub use catalog::{Catalogs, Environment, Region, Runtime};
+pub use error::{Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};
 pub use project::{
-    ChangeRequestEnvironment, CreateProject, Deployment, NewProject, Platform, Project,
-    ProjectMember, ProjectMode, ProjectSettings, ProjectStage, ProjectStatus, SlugChoice,
-    validate_create,
+    ChangeRequestEnvironment, ChangeRequestInput, CreateProject, Deployment, DeploymentInput,
+    NewProject, OrganizationRef, Platform, Project, ProjectMember, ProjectMode, ProjectSettings,
+    ProjectStage, ProjectStatus, SettingsInput, SlugChoice,
 };
+pub use rules::{OrganizationFacts, check_in_organization, check_role, check_schema, free_slug};
 pub use slug::{derive_slug, slug_candidate, validate_slug};
+pub use validate::{Validated, validate_create};

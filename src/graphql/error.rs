@@ -8,7 +8,7 @@ use async_graphql::{Context, ErrorExtensions, ServerError, Value};
 use serde_json::json;
 
 use super::RequestContext;
-use crate::domain;
+use crate::domain::{self, Segment};
 
 /// One domain error as a GraphQL error.
 pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Error {
@@ -18,7 +18,15 @@ pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Er
         if let Some(field) = err.field() {
             extensions.set(
                 "field",
-                Value::List(field.into_iter().map(Value::String).collect()),
+                Value::List(
+                    field
+                        .into_iter()
+                        .map(|segment| match segment {
+                            Segment::Key(key) => Value::String(key),
+                            Segment::Index(index) => Value::from(index as u64),
+                        })
+                        .collect(),
+                ),
             );
         }
         let details = match err {

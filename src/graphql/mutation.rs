@@ -28,11 +28,10 @@ impl Mutation {
     ) -> Option<CreateProjectPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
-            let new = domain::validate_create(input.to_domain())?;
-            store(ctx)
-                .create_project(principal, &new)
-                .await
-                .map_err(|err| vec![err])
+            let store = store(ctx);
+            let catalogs = store.catalogs().await.map_err(|err| vec![err])?;
+            let validated = domain::validate_create(input.to_domain(), &catalogs);
+            store.create_project(principal, &validated).await
         }
         .await;
         match res {

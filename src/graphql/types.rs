@@ -10,7 +10,6 @@ use chrono::{SecondsFormat, Utc};
 use super::error::resolver_error;
 use super::{principal, store};
 use crate::domain;
-use crate::store::{EnvironmentEntry, RegionEntry, RuntimeEntry};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::ProjectMode")]
@@ -361,8 +360,8 @@ pub struct Region {
     pub available: bool,
 }
 
-impl From<RegionEntry> for Region {
-    fn from(entry: RegionEntry) -> Self {
+impl From<domain::Region> for Region {
+    fn from(entry: domain::Region) -> Self {
         Region {
             code: entry.code,
             name: entry.name,
@@ -379,8 +378,8 @@ pub struct Runtime {
     pub supported: bool,
 }
 
-impl From<RuntimeEntry> for Runtime {
-    fn from(entry: RuntimeEntry) -> Self {
+impl From<domain::Runtime> for Runtime {
+    fn from(entry: domain::Runtime) -> Self {
         Runtime {
             code: entry.code,
             name: entry.name,
@@ -398,8 +397,8 @@ pub struct Environment {
     pub deprecated: bool,
 }
 
-impl From<EnvironmentEntry> for Environment {
-    fn from(entry: EnvironmentEntry) -> Self {
+impl From<domain::Environment> for Environment {
+    fn from(entry: domain::Environment) -> Self {
         Environment {
             name: entry.name,
             kind: entry.kind,

@@ -47,10 +47,7 @@ fn hash_token(token: &str) -> String {
 }
 
 fn bad_input(field: &str, message: String) -> domain::Error {
-    domain::Error::BadUserInput {
-        field: vec![field.to_owned()],
-        message,
-    }
+    domain::Error::bad_input(vec![field.into()], message)
 }
 
 pub(super) fn organization_from(model: organization::Model) -> Result<Organization, domain::Error> {

@@ -20,7 +20,6 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-pub use catalog::{EnvironmentEntry, RegionEntry, RuntimeEntry};
 pub use error::is_unavailable;
 pub use identity::{AdminMembership, CreatedUser};
 

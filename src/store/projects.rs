@@ -10,34 +10,40 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use super::identity::role_in;
+use super::identity::{organization_from, role_in};
 use crate::domain::{
-    self, ChangeRequestEnvironment, NewProject, Platform, Principal, Project, ProjectMember,
-    ProjectMode, ProjectSettings, ProjectStage, ProjectStatus, Role, SlugChoice, slug_candidate,
+    self, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef, Platform,
+    Principal, Project, ProjectMember, ProjectMode, ProjectSettings, ProjectStage, ProjectStatus,
+    Role, SlugChoice, Validated, check_in_organization, check_role,
 };
 use crate::entity::{
     audit_event, organization, project, project_dependency, project_environment, project_member,
 };
 
 impl Store {
-    /// Creates a project for `principal` in one transaction, or writes
-    /// nothing.
+    /// Creates a validated project for `principal` in one transaction, or
+    /// writes nothing and returns every problem: the input errors found
+    /// before, plus the organization's rules checked here with the
+    /// organization locked.
     pub async fn create_project(
         &self,
         principal: Principal,
-        new: &NewProject,
-    ) -> Result<Project, domain::Error> {
-        let txn = self.begin_write().await?;
-        let project = create_in(&txn, principal, new).await?;
-        txn.commit().await.map_err(internal)?;
+        validated: &Validated,
+    ) -> Result<Project, Vec<domain::Error>> {
+        if validated.project.organization == OrganizationRef::Malformed {
+            return Err(validated.errors.clone());
+        }
+        let txn = self.begin_write().await.map_err(|err| vec![err])?;
+        let project = create_in(&txn, principal, validated).await?;
+        txn.commit().await.map_err(|err| vec![internal(err)])?;
         Ok(project)
     }
 
@@ -101,52 +107,44 @@ impl Store {
 async fn create_in(
     txn: &DatabaseTransaction,
     principal: Principal,
-    new: &NewProject,
-) -> Result<Project, domain::Error> {
-    let field = vec!["input".to_owned(), "organizationId".to_owned()];
-    let not_found = || domain::Error::OrganizationNotFound {
-        field: field.clone(),
+    validated: &Validated,
+) -> Result<Project, Vec<domain::Error>> {
+    let new = &validated.project;
+    // Every problem found so far comes along with whatever is found here.
+    let with_input_errors = |found: Vec<domain::Error>| -> Vec<domain::Error> {
+        let mut errors = validated.errors.clone();
+        errors.extend(found);
+        errors
     };
 
     // Lock the organization row first: every create in this organization
     // waits here, so the count and the slug choice below cannot race.
-    let organization = match new.organization_id {
-        Some(id) => organization::Entity::find_by_id(id),
-        None => organization::Entity::find()
+    let organization = match new.organization {
+        OrganizationRef::Id(id) => organization::Entity::find_by_id(id),
+        OrganizationRef::Personal | OrganizationRef::Malformed => organization::Entity::find()
             .filter(organization::Column::PersonalOwnerId.eq(principal.user_id)),
     }
     .lock_exclusive()
     .one(txn)
     .await
-    .map_err(internal)?
-    .ok_or_else(not_found)?;
-    let organization = super::identity::organization_from(organization)?;
+    .map_err(|err| vec![internal(err)])?;
+    let Some(organization) = organization else {
+        return Err(with_input_errors(vec![domain::Error::OrganizationNotFound]));
+    };
+    let organization = organization_from(organization).map_err(|err| vec![err])?;
+    let role = role_in(txn, organization.id, principal.user_id)
+        .await
+        .map_err(|err| vec![err])?;
+    check_role(role).map_err(|err| with_input_errors(vec![err]))?;
 
-    match role_in(txn, organization.id, principal.user_id).await? {
-        None => return Err(not_found()),
-        Some(role) if !role.may_create_projects() => return Err(domain::Error::Forbidden),
-        Some(_) => {}
-    }
-
-    if let Some(max) = organization.plan.max_projects() {
-        let current = project::Entity::find()
-            .filter(project::Column::OrganizationId.eq(organization.id))
-            .filter(project::Column::ArchivedAt.is_null())
-            .count(txn)
-            .await
-            .map_err(internal)? as i64;
-        if current >= max {
-            return Err(domain::Error::MaxProjectsReached { max, current });
-        }
-    }
-
-    let slug = choose_slug(txn, organization.id, &new.slug).await?;
-    let environments: Vec<String> = super::catalog::environments(txn)
-        .await?
-        .into_iter()
-        .filter(|environment| !environment.deprecated)
-        .map(|environment| environment.name)
-        .collect();
+    let facts = organization_facts(txn, &organization, new)
+        .await
+        .map_err(|err| vec![err])?;
+    let slug = match check_in_organization(new, &facts) {
+        Ok(_) if !validated.errors.is_empty() => return Err(validated.errors.clone()),
+        Ok(slug) => slug,
+        Err(errors) => return Err(with_input_errors(errors)),
+    };
 
     let now = Utc::now();
     let project = Project {
@@ -158,21 +156,89 @@ async fn create_in(
         status: ProjectStatus::Active,
         stage: ProjectStage::Development,
         settings: new.settings.clone(),
-        deployment: None,
+        deployment: new.deployment.clone(),
         mode: new.mode,
         default_stickiness: new.default_stickiness.clone(),
-        feature_limit: None,
-        environments,
-        change_request_environments: Vec::new(),
+        feature_limit: new.feature_limit,
+        environments: new.environments.clone(),
+        change_request_environments: new.change_request_environments.clone(),
         is_public: new.is_public,
-        dependency_ids: Vec::new(),
-        metadata: None,
+        dependency_ids: new.dependency_ids.iter().map(|(_, id)| *id).collect(),
+        metadata: new.metadata.clone(),
         created_by: principal.user_id,
         created_at: now,
         updated_at: now,
     };
+    insert_project(txn, &project, new)
+        .await
+        .map_err(|err| vec![err])?;
+    Ok(project)
+}
 
-    project::Entity::insert(project_row(&project))
+/// What the organization's rules need to know, read under the lock.
+async fn organization_facts(
+    txn: &DatabaseTransaction,
+    organization: &domain::Organization,
+    new: &NewProject,
+) -> Result<OrganizationFacts, domain::Error> {
+    let current_projects = if organization.plan.max_projects().is_some() {
+        project::Entity::find()
+            .filter(project::Column::OrganizationId.eq(organization.id))
+            .filter(project::Column::ArchivedAt.is_null())
+            .count(txn)
+            .await
+            .map_err(internal)? as i64
+    } else {
+        0
+    };
+    let slugs = project::Entity::find()
+        .select_only()
+        .column(project::Column::Slug)
+        .filter(project::Column::OrganizationId.eq(organization.id));
+    let slugs = match &new.slug {
+        // An explicit slug is compared as it is: no pattern, no escaping.
+        SlugChoice::Explicit(slug) => slugs.filter(project::Column::Slug.eq(slug.as_str())),
+        // A derived base has only [a-z0-9-], so it is safe in a LIKE prefix.
+        SlugChoice::Derived(base) => slugs.filter(project::Column::Slug.starts_with(base.as_str())),
+    };
+    let taken_slugs: HashSet<String> = slugs
+        .into_tuple::<String>()
+        .all(txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .collect();
+    let existing_dependencies: HashSet<Uuid> = if new.dependency_ids.is_empty() {
+        HashSet::new()
+    } else {
+        project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .filter(project::Column::OrganizationId.eq(organization.id))
+            .filter(project::Column::Id.is_in(new.dependency_ids.iter().map(|(_, id)| *id)))
+            .into_tuple::<Uuid>()
+            .all(txn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect()
+    };
+    Ok(OrganizationFacts {
+        plan: organization.plan,
+        current_projects,
+        taken_slugs,
+        existing_dependencies,
+        metadata_schema: organization.project_metadata_schema.clone(),
+    })
+}
+
+/// Writes the project and everything that comes with it.
+async fn insert_project(
+    txn: &DatabaseTransaction,
+    project: &Project,
+    new: &NewProject,
+) -> Result<(), domain::Error> {
+    project::Entity::insert(project_row(project))
         .exec_without_returning(txn)
         .await
         .map_err(|err| {
@@ -190,20 +256,7 @@ async fn create_in(
             }
         })?;
 
-    let environment_rows: Vec<_> = project
-        .environments
-        .iter()
-        .enumerate()
-        .map(|(position, name)| project_environment::ActiveModel {
-            organization_id: Set(project.organization_id),
-            project_id: Set(project.id),
-            environment: Set(name.clone()),
-            enabled: Set(true),
-            change_requests_enabled: Set(false),
-            required_approvals: Set(None),
-            position: Set(position as i32),
-        })
-        .collect();
+    let environment_rows = environment_rows(project);
     if !environment_rows.is_empty() {
         project_environment::Entity::insert_many(environment_rows)
             .exec_without_returning(txn)
@@ -211,12 +264,25 @@ async fn create_in(
             .map_err(internal)?;
     }
 
+    if !project.dependency_ids.is_empty() {
+        project_dependency::Entity::insert_many(project.dependency_ids.iter().map(|id| {
+            project_dependency::ActiveModel {
+                organization_id: Set(project.organization_id),
+                project_id: Set(project.id),
+                depends_on_id: Set(*id),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await
+        .map_err(internal)?;
+    }
+
     project_member::Entity::insert(project_member::ActiveModel {
         organization_id: Set(project.organization_id),
         project_id: Set(project.id),
-        user_id: Set(principal.user_id),
+        user_id: Set(project.created_by),
         role: Set(Role::Owner.as_str().to_owned()),
-        created_at: Set(now),
+        created_at: Set(project.created_at),
     })
     .exec_without_returning(txn)
     .await
@@ -225,64 +291,46 @@ async fn create_in(
     audit_event::Entity::insert(audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(project.organization_id),
-        actor_id: Set(principal.user_id),
+        actor_id: Set(project.created_by),
         action: Set("project.created".to_owned()),
         project_id: Set(Some(project.id)),
-        payload: Set(json!({ "input": accepted_input(new, &project) })),
-        created_at: Set(now),
+        payload: Set(json!({ "input": new.to_json(project.organization_id, &project.slug) })),
+        created_at: Set(project.created_at),
     })
     .exec_without_returning(txn)
     .await
     .map_err(internal)?;
-
-    Ok(project)
+    Ok(())
 }
 
-/// An explicit slug is checked and kept; a derived one takes the first
-/// free suffix. The organization lock makes the read race-free.
-async fn choose_slug<C: ConnectionTrait>(
-    db: &C,
-    organization_id: Uuid,
-    slug: &SlugChoice,
-) -> Result<String, domain::Error> {
-    let base = match slug {
-        SlugChoice::Explicit(slug) | SlugChoice::Derived(slug) => slug,
-    };
-    let taken: HashSet<String> = project::Entity::find()
-        .select_only()
-        .column(project::Column::Slug)
-        .filter(project::Column::OrganizationId.eq(organization_id))
-        .filter(project::Column::Slug.starts_with(base.as_str()))
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .collect();
-    match slug {
-        SlugChoice::Explicit(slug) if taken.contains(slug) => {
-            Err(domain::Error::SlugAlreadyExists { slug: slug.clone() })
+/// One row per environment that is enabled or has change requests (a
+/// change-request environment need not be enabled).
+fn environment_rows(project: &Project) -> Vec<project_environment::ActiveModel> {
+    let mut names: Vec<&str> = project.environments.iter().map(String::as_str).collect();
+    for environment in &project.change_request_environments {
+        if !names.contains(&environment.name.as_str()) {
+            names.push(&environment.name);
         }
-        SlugChoice::Explicit(slug) => Ok(slug.clone()),
-        SlugChoice::Derived(base) => Ok((0..)
-            .map(|n| slug_candidate(base, n))
-            .find(|candidate| !taken.contains(candidate))
-            .unwrap_or_else(|| base.clone())),
     }
-}
-
-/// The input as accepted (after trimming and defaults), for the audit log.
-fn accepted_input(new: &NewProject, project: &Project) -> serde_json::Value {
-    json!({
-        "organizationId": project.organization_id,
-        "name": new.name,
-        "slug": project.slug,
-        "description": new.description,
-        "mode": new.mode.as_str(),
-        "defaultStickiness": new.default_stickiness,
-        "environments": project.environments,
-        "permissions": { "public": new.is_public },
-    })
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(position, name)| {
+            let change_requests = project
+                .change_request_environments
+                .iter()
+                .find(|environment| environment.name == name);
+            project_environment::ActiveModel {
+                organization_id: Set(project.organization_id),
+                project_id: Set(project.id),
+                environment: Set(name.to_owned()),
+                enabled: Set(project.environments.iter().any(|enabled| enabled == name)),
+                change_requests_enabled: Set(change_requests.is_some()),
+                required_approvals: Set(change_requests.map(|e| e.required_approvals)),
+                position: Set(position as i32),
+            }
+        })
+        .collect()
 }
 
 fn project_row(project: &Project) -> project::ActiveModel {
