@@ -396,6 +396,38 @@ impl Store {
         Ok(organization)
     }
 
+    /// Sets (or clears) the JSON Schema every new project's metadata in the
+    /// organization must satisfy. A schema that does not compile is refused.
+    pub async fn set_project_metadata_schema(
+        &self,
+        organization_id: Uuid,
+        schema: Option<serde_json::Value>,
+    ) -> Result<(), domain::Error> {
+        if let Some(schema) = &schema {
+            domain::check_schema(schema).map_err(|message| {
+                domain::Error::input(
+                    "INVALID_METADATA_SCHEMA",
+                    vec!["input".into(), "projectMetadataSchema".into()],
+                    format!("The project metadata schema is not a valid JSON Schema: {message}"),
+                )
+            })?;
+        }
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::ProjectMetadataSchema,
+                sea_orm::sea_query::Expr::value(schema),
+            )
+            .col_expr(
+                organization::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(organization::Column::Id.eq(organization_id))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
     /// The caller's role in an organization, or `None` when they are not a
     /// member (or it does not exist: the two are deliberately the same).
     pub async fn role_in(

@@ -22,7 +22,11 @@ async fn a_database_failure_is_an_internal_error_with_only_the_request_id() {
         .post(app.url("/graphql"))
         .bearer_auth(&ada.token)
         .header("x-request-id", "req-internal-1")
-        .json(&json!({ "query": CREATE_PROJECT, "variables": { "input": { "name": "Docs", "slug": "docs" } } }))
+        .json(&json!({ "query": CREATE_PROJECT, "variables": { "input": {
+            "name": "Docs",
+            "slug": "docs",
+            "changeRequestEnvironments": [{ "name": "production" }]
+        } } }))
         .send()
         .await
         .unwrap();
@@ -51,8 +55,19 @@ async fn a_database_failure_is_an_internal_error_with_only_the_request_id() {
         "An internal error occurred; it has been logged."
     );
 
-    // The failed creation left nothing behind: its slug is still free
-    // once the table is back.
+    // The failed creation left nothing behind: no row of any step before
+    // the one that failed, and its slug is still free once the table is back.
+    for table in [
+        "projects",
+        "project_environments",
+        "project_members",
+        "project_dependencies",
+    ] {
+        let n = app
+            .count(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .await;
+        assert_eq!(n, 0, "{table} after a failed creation");
+    }
     db.execute_unprepared(if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         "CREATE TABLE audit_events (id uuid PRIMARY KEY, organization_id uuid NOT NULL, actor_id uuid NOT NULL, action text NOT NULL, project_id uuid, payload jsonb NOT NULL, created_at timestamptz NOT NULL)"
     } else {

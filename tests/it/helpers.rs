@@ -233,11 +233,44 @@ impl TestApp {
 
     /// Runs `createProject` with `input` as `user`; returns the body.
     pub async fn create_project(&self, user: &TestUser, input: Value) -> Value {
-        let (status, body) = self
-            .graphql(Some(&user.token), CREATE_PROJECT, json!({ "input": input }))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
+        create_project_at(&self.client, &self.address, user, input).await
+    }
+
+    /// Counts rows with a SQL query of the form `SELECT COUNT(*) AS n …`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = Database::connect(&self.db.url)
+            .await
+            .expect("connect for a count");
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("the count runs")
+            .expect("a count row");
+        let n: i64 = row.try_get("", "n").expect("a count column named n");
+        db.close().await.ok();
+        n
+    }
+
+    /// Starts a second server process (the real binary) on the same
+    /// database, as another replica would run.
+    pub async fn spawn_replica(&self) -> Replica {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_projects-api"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &self.db.url)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("start a replica");
+        let replica = Replica { address, child };
+        wait_until_ready(&self.client, &replica.address).await;
+        replica
     }
 
     /// Signals the server to shut down, without waiting for it.
@@ -262,6 +295,39 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// A second server process; killed when dropped.
+pub struct Replica {
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `createProject` against the server at `address`.
+pub async fn create_project_at(
+    client: &reqwest::Client,
+    address: &str,
+    user: &TestUser,
+    input: Value,
+) -> Value {
+    let response = client
+        .post(format!("{address}/graphql"))
+        .bearer_auth(&user.token)
+        .json(&json!({ "query": CREATE_PROJECT, "variables": { "input": input } }))
+        .send()
+        .await
+        .expect("the request is sent");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
 }
 
 pub const CREATE_PROJECT: &str = r#"

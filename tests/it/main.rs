@@ -7,8 +7,10 @@
 
 mod auth;
 mod cli;
+mod concurrency;
 mod create_project;
 mod errors;
 mod helpers;
 mod http;
+mod rules;
 mod schema;

@@ -1,0 +1,472 @@
+//! Every rule of the createProject contract over HTTP, one accepted and
+//! one refused case each, and the round trip of a fully filled input.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, error_codes, spawn_app};
+
+fn project(body: &Value) -> &Value {
+    &body["data"]["createProject"]["project"]
+}
+
+/// (label, input, expected `(code, field)` of each error; empty = created)
+type Case = (&'static str, Value, Vec<(&'static str, Value)>);
+
+async fn check(app: &TestApp, user: &TestUser, cases: Vec<Case>) {
+    for (label, input, want) in cases {
+        let body = app.create_project(user, input).await;
+        let got: Vec<(String, Value)> = body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|error| {
+                        (
+                            error["extensions"]["code"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                            error["extensions"]["field"].clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let want: Vec<(String, Value)> = want
+            .into_iter()
+            .map(|(code, field)| (code.to_owned(), field))
+            .collect();
+        assert_eq!(got, want, "{label}: {body}");
+        if want.is_empty() {
+            assert!(project(&body)["id"].is_string(), "{label}: {body}");
+        } else {
+            assert_eq!(body["data"]["createProject"], Value::Null, "{label}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_rule_accepts_and_refuses_as_the_contract_says() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    app.store
+        .set_plan(
+            &ada.organization_slug,
+            projects_api::domain::Plan::Enterprise,
+        )
+        .await
+        .unwrap();
+    let settings = |key: &str| json!(["input", "settings", key]);
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    // Each accepted case needs a name of its own (slugs are derived).
+    let name = || {
+        format!(
+            "Rule case {}",
+            n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )
+    };
+    let cases: Vec<Case> = vec![
+        (
+            "organizationId uuid",
+            json!({ "name": name(), "organizationId": ada.organization_id }),
+            vec![],
+        ),
+        (
+            "organizationId not a uuid",
+            json!({ "name": "x", "organizationId": "org123" }),
+            vec![("BAD_USER_INPUT", json!(["input", "organizationId"]))],
+        ),
+        ("name", json!({ "name": name() }), vec![]),
+        (
+            "name with html",
+            json!({ "name": "<b>bold</b>" }),
+            vec![("INVALID_NAME", json!(["input", "name"]))],
+        ),
+        (
+            "slug",
+            json!({ "name": "x", "slug": "rule-slug_1" }),
+            vec![],
+        ),
+        (
+            "slug uppercase",
+            json!({ "name": "x", "slug": "Rule" }),
+            vec![("INVALID_SLUG", json!(["input", "slug"]))],
+        ),
+        (
+            "slug taken",
+            json!({ "name": "x", "slug": "rule-slug_1" }),
+            vec![("SLUG_ALREADY_EXISTS", json!(["input", "slug"]))],
+        ),
+        (
+            "description",
+            json!({ "name": name(), "description": "d".repeat(4_000) }),
+            vec![],
+        ),
+        (
+            "description too long",
+            json!({ "name": "x", "description": "d".repeat(4_001) }),
+            vec![("INVALID_DESCRIPTION", json!(["input", "description"]))],
+        ),
+        (
+            "locales",
+            json!({ "name": name(), "settings": { "defaultLocale": "es-ES", "supportedLocales": ["en-US", "es-ES"] } }),
+            vec![],
+        ),
+        (
+            "locale invalid",
+            json!({ "name": "x", "settings": { "supportedLocales": ["en-US", "not a locale"] } }),
+            vec![(
+                "INVALID_LOCALE",
+                json!(["input", "settings", "supportedLocales", 1]),
+            )],
+        ),
+        (
+            "default locale unsupported",
+            json!({ "name": "x", "settings": { "defaultLocale": "fr-FR", "supportedLocales": ["en-US"] } }),
+            vec![("DEFAULT_LOCALE_NOT_SUPPORTED", settings("defaultLocale"))],
+        ),
+        (
+            "platforms",
+            json!({ "name": name(), "settings": { "defaultPlatform": "MOBILE", "supportedPlatforms": ["MOBILE"] } }),
+            vec![],
+        ),
+        (
+            "default platform unsupported",
+            json!({ "name": "x", "settings": { "defaultPlatform": "DESKTOP", "supportedPlatforms": ["MOBILE"] } }),
+            vec![(
+                "DEFAULT_PLATFORM_NOT_SUPPORTED",
+                settings("defaultPlatform"),
+            )],
+        ),
+        (
+            "thumbnail",
+            json!({ "name": name(), "settings": { "thumbnailUrl": "https://cdn.acme.com/t.png" } }),
+            vec![],
+        ),
+        (
+            "thumbnail not http",
+            json!({ "name": "x", "settings": { "thumbnailUrl": "file:///etc/passwd" } }),
+            vec![("INVALID_URL", settings("thumbnailUrl"))],
+        ),
+        (
+            "deployment",
+            json!({ "name": name(), "deployment": { "region": "eu-central-1", "runtime": "node-22" } }),
+            vec![],
+        ),
+        (
+            "region unavailable",
+            json!({ "name": "x", "deployment": { "region": "sa-east-1", "runtime": "node-22" } }),
+            vec![(
+                "UNSUPPORTED_REGION",
+                json!(["input", "deployment", "region"]),
+            )],
+        ),
+        (
+            "runtime end of life",
+            json!({ "name": "x", "deployment": { "region": "us-east-1", "runtime": "python-3.8" } }),
+            vec![(
+                "UNSUPPORTED_RUNTIME",
+                json!(["input", "deployment", "runtime"]),
+            )],
+        ),
+        (
+            "stickiness",
+            json!({ "name": name(), "defaultStickiness": "userId" }),
+            vec![],
+        ),
+        (
+            "stickiness invalid",
+            json!({ "name": "x", "defaultStickiness": "user id" }),
+            vec![("INVALID_STICKINESS", json!(["input", "defaultStickiness"]))],
+        ),
+        (
+            "feature limit",
+            json!({ "name": name(), "featureLimit": 0 }),
+            vec![],
+        ),
+        (
+            "feature limit negative",
+            json!({ "name": "x", "featureLimit": -5 }),
+            vec![("INVALID_FEATURE_LIMIT", json!(["input", "featureLimit"]))],
+        ),
+        (
+            "environments",
+            json!({ "name": name(), "environments": ["production"] }),
+            vec![],
+        ),
+        (
+            "environments empty",
+            json!({ "name": "x", "environments": [] }),
+            vec![("ENVIRONMENTS_EMPTY", json!(["input", "environments"]))],
+        ),
+        (
+            "environment unknown",
+            json!({ "name": "x", "environments": ["qa"] }),
+            vec![("UNKNOWN_ENVIRONMENT", json!(["input", "environments"]))],
+        ),
+        (
+            "change request environment unknown",
+            json!({ "name": "x", "changeRequestEnvironments": [{ "name": "qa" }] }),
+            vec![(
+                "UNKNOWN_ENVIRONMENT",
+                json!(["input", "changeRequestEnvironments"]),
+            )],
+        ),
+        (
+            "dependency unknown",
+            json!({ "name": "x", "dependencyIds": [uuid::Uuid::new_v4()] }),
+            vec![("DEPENDENCY_NOT_FOUND", json!(["input", "dependencyIds", 0]))],
+        ),
+        (
+            "metadata",
+            json!({ "name": name(), "metadata": { "team": "data" } }),
+            vec![],
+        ),
+        (
+            "metadata not an object",
+            json!({ "name": "x", "metadata": "team" }),
+            vec![("INVALID_METADATA", json!(["input", "metadata"]))],
+        ),
+    ];
+    check(&app, &ada, cases).await;
+}
+
+#[tokio::test]
+async fn a_bad_slug_a_bad_thumbnail_and_an_unknown_region_are_three_errors_and_nothing_is_written()
+{
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let body = app
+        .create_project(
+            &ada,
+            json!({
+                "name": "Docs",
+                "slug": "Docs!",
+                "settings": { "thumbnailUrl": "not-a-url" },
+                "deployment": { "region": "mars-1", "runtime": "node-22" },
+            }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        ["INVALID_SLUG", "INVALID_URL", "UNSUPPORTED_REGION"]
+    );
+    assert_eq!(
+        body["errors"][2]["extensions"]["details"],
+        json!({
+            "region": "mars-1",
+            "supported": ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]
+        })
+    );
+    for table in [
+        "projects",
+        "project_environments",
+        "project_members",
+        "audit_events",
+    ] {
+        let n = app
+            .count(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .await;
+        assert_eq!(n, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn input_errors_and_organization_errors_come_back_together() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    app.create_project(&ada, json!({ "name": "Docs", "slug": "docs" }))
+        .await;
+    let body = app
+        .create_project(
+            &ada,
+            json!({
+                "name": "Docs",
+                "slug": "docs",
+                "featureLimit": -1,
+                "dependencyIds": [uuid::Uuid::new_v4()],
+            }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        [
+            "INVALID_FEATURE_LIMIT",
+            "SLUG_ALREADY_EXISTS",
+            "DEPENDENCY_NOT_FOUND"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn metadata_must_satisfy_the_organizations_schema() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let organization_id = ada.organization_id.parse().unwrap();
+    app.store
+        .set_project_metadata_schema(
+            organization_id,
+            Some(json!({
+                "type": "object",
+                "required": ["team", "cost_center"],
+                "properties": {
+                    "team": { "type": "string" },
+                    "cost_center": { "type": "string", "pattern": "^cc-[0-9]+$" }
+                }
+            })),
+        )
+        .await
+        .unwrap();
+
+    let body = app
+        .create_project(
+            &ada,
+            json!({ "name": "Data", "metadata": { "team": 7, "cost_center": "x" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["METADATA_SCHEMA_VIOLATION"]);
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["field"], json!(["input", "metadata"]));
+    let mut pointers: Vec<&str> = error["extensions"]["details"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|violation| {
+            assert!(violation["message"].is_string(), "{violation}");
+            violation["pointer"].as_str().unwrap()
+        })
+        .collect();
+    pointers.sort();
+    assert_eq!(pointers, ["/cost_center", "/team"]);
+
+    let body = app
+        .create_project(
+            &ada,
+            json!({ "name": "Data", "metadata": { "team": "data", "cost_center": "cc-1234" } }),
+        )
+        .await;
+    assert_eq!(
+        project(&body)["metadata"],
+        json!({ "team": "data", "cost_center": "cc-1234" }),
+        "{body}"
+    );
+
+    let refused = app
+        .store
+        .set_project_metadata_schema(organization_id, Some(json!({ "type": 12 })))
+        .await;
+    assert!(
+        refused.is_err(),
+        "a schema that does not compile is refused"
+    );
+}
+
+#[tokio::test]
+async fn a_fully_filled_input_round_trips() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let dependency = app.create_project(&ada, json!({ "name": "Core" })).await;
+    let dependency_id = project(&dependency)["id"].clone();
+    let input = json!({
+        "organizationId": ada.organization_id,
+        "name": "Pet shop",
+        "slug": "pet-shop",
+        "description": "This project contains features related to the new pet shop.",
+        "settings": {
+            "defaultLocale": "en-US",
+            "supportedLocales": ["en-US", "es-ES"],
+            "defaultPlatform": "DESKTOP",
+            "supportedPlatforms": ["DESKTOP", "MOBILE", "TABLET"],
+            "thumbnailUrl": "https://cdn.acme.com/thumbnails/pet-shop.png"
+        },
+        "deployment": { "region": "us-east-1", "runtime": "python-3.10" },
+        "mode": "PROTECTED",
+        "defaultStickiness": "userId",
+        "featureLimit": 100,
+        "environments": ["production", "staging"],
+        "changeRequestEnvironments": [
+            { "name": "production", "requiredApprovals": 3 },
+            { "name": "development", "requiredApprovals": 99 },
+            { "name": "staging" }
+        ],
+        "permissions": { "public": true },
+        "dependencyIds": [dependency_id],
+        "metadata": { "team": "engineering", "department": "data" },
+        "clientMutationId": "round-trip"
+    });
+    let body = app.create_project(&ada, input).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["createProject"]["clientMutationId"],
+        "round-trip"
+    );
+    let created = project(&body);
+    assert_eq!(created["name"], "Pet shop");
+    assert_eq!(created["slug"], "pet-shop");
+    assert_eq!(
+        created["description"],
+        "This project contains features related to the new pet shop."
+    );
+    assert_eq!(
+        created["settings"],
+        json!({
+            "defaultLocale": "en-US",
+            "supportedLocales": ["en-US", "es-ES"],
+            "defaultPlatform": "DESKTOP",
+            "supportedPlatforms": ["DESKTOP", "MOBILE", "TABLET"],
+            "thumbnailUrl": "https://cdn.acme.com/thumbnails/pet-shop.png"
+        })
+    );
+    assert_eq!(
+        created["deployment"],
+        json!({ "region": "us-east-1", "runtime": "python-3.10" })
+    );
+    assert_eq!(created["mode"], "PROTECTED");
+    assert_eq!(created["defaultStickiness"], "userId");
+    assert_eq!(created["featureLimit"], 100);
+    assert_eq!(created["environments"], json!(["production", "staging"]));
+    assert_eq!(
+        created["changeRequestEnvironments"],
+        json!([
+            { "name": "production", "requiredApprovals": 3 },
+            { "name": "development", "requiredApprovals": 10 },
+            { "name": "staging", "requiredApprovals": 1 }
+        ])
+    );
+    assert_eq!(created["permissions"], json!({ "public": true }));
+    assert_eq!(created["dependencies"], json!([{ "id": dependency_id }]));
+    assert_eq!(
+        created["metadata"],
+        json!({ "team": "engineering", "department": "data" })
+    );
+    assert_eq!(created["status"], "ACTIVE");
+    assert_eq!(created["stage"], "DEVELOPMENT");
+    assert_eq!(created["membersCount"], 1);
+
+    // What was stored reads back the same: the rows, not the echo.
+    let id = created["id"].as_str().unwrap();
+    let stored = app
+        .store
+        .project_by_id(id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the project is stored");
+    assert_eq!(stored.environments, ["production", "staging"]);
+    let approvals: Vec<_> = stored
+        .change_request_environments
+        .iter()
+        .map(|e| (e.name.as_str(), e.required_approvals))
+        .collect();
+    assert_eq!(
+        approvals,
+        [("production", 3), ("staging", 1), ("development", 10)]
+    );
+    assert_eq!(stored.dependency_ids.len(), 1);
+    assert_eq!(stored.settings.supported_locales, ["en-US", "es-ES"]);
+    assert!(stored.is_public);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.created'")
+            .await,
+        2
+    );
+}
