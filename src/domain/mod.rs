@@ -4,6 +4,7 @@
 //! Nothing here knows about GraphQL, HTTP or SQL; the `graphql` layer turns
 //! these values into the API and the `store` layer into rows.
 
+mod audit;
 mod catalog;
 mod error;
 mod identity;
@@ -13,6 +14,7 @@ mod rules;
 mod slug;
 mod validate;
 
+pub use audit::AuditEvent;
 pub use catalog::{Catalogs, Environment, Region, Runtime};
 pub use error::{Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};

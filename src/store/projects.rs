@@ -20,9 +20,9 @@ use super::Store;
 use super::error::{internal, violates_unique};
 use super::identity::{organization_from, role_in};
 use crate::domain::{
-    self, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef, Platform,
-    Principal, Project, ProjectMember, ProjectMode, ProjectSettings, ProjectStage, ProjectStatus,
-    Role, SlugChoice, Validated, check_in_organization, check_role,
+    self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
+    Platform, Principal, Project, ProjectMember, ProjectMode, ProjectSettings, ProjectStage,
+    ProjectStatus, Role, SlugChoice, Validated, check_in_organization, check_role,
 };
 use crate::entity::{
     audit_event, organization, project, project_dependency, project_environment, project_member,
@@ -90,6 +90,34 @@ impl Store {
                     role: Role::parse(&row.role)?,
                     created_at: row.created_at,
                 })
+            })
+            .collect())
+    }
+
+    /// The newest audit events of an organization, newest first.
+    pub async fn audit_events(
+        &self,
+        organization_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<AuditEvent>, domain::Error> {
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::OrganizationId.eq(organization_id))
+            .order_by_desc(audit_event::Column::CreatedAt)
+            .order_by_desc(audit_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| AuditEvent {
+                id: row.id,
+                organization_id: row.organization_id,
+                actor_id: row.actor_id,
+                action: row.action,
+                project_id: row.project_id,
+                payload: row.payload,
+                created_at: row.created_at,
             })
             .collect())
     }

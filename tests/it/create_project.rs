@@ -241,20 +241,3 @@ async fn the_plan_limit_counts_projects_of_the_organization() {
         .await;
     assert_eq!(project(&body)["organization"]["maxProjects"], 100, "{body}");
 }
-
-#[tokio::test]
-async fn concurrent_creates_of_one_slug_yield_exactly_one_project() {
-    let app = spawn_app().await;
-    let ada = app.create_user("ada@example.com").await;
-    let requests =
-        (0..20).map(|_| app.create_project(&ada, json!({ "name": "Race", "slug": "race" })));
-    let bodies = futures::future::join_all(requests).await;
-    let mut codes: Vec<String> = bodies.iter().flat_map(error_codes).collect();
-    codes.sort();
-    let created = bodies
-        .iter()
-        .filter(|body| project(body)["slug"] == "race")
-        .count();
-    assert_eq!(created, 1);
-    assert_eq!(codes, vec!["SLUG_ALREADY_EXISTS"; 19]);
-}

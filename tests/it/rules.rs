@@ -464,9 +464,30 @@ async fn a_fully_filled_input_round_trips() {
     assert_eq!(stored.dependency_ids.len(), 1);
     assert_eq!(stored.settings.supported_locales, ["en-US", "es-ES"]);
     assert!(stored.is_public);
+
+    // One audit event per creation, with actor, organization, project and
+    // the input as accepted (defaults applied, approvals clamped).
+    let events = app
+        .store
+        .audit_events(ada.organization_id.parse().unwrap(), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let event = &events[0];
+    assert_eq!(event.action, "project.created");
+    assert_eq!(event.actor_id.to_string(), ada.id);
+    assert_eq!(event.organization_id.to_string(), ada.organization_id);
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.created'")
-            .await,
-        2
+        event.project_id.map(|id| id.to_string()).as_deref(),
+        Some(id)
     );
+    let accepted = &event.payload["input"];
+    assert_eq!(accepted["slug"], "pet-shop");
+    assert_eq!(accepted["mode"], "protected");
+    assert_eq!(
+        accepted["changeRequestEnvironments"][1],
+        json!({ "name": "development", "requiredApprovals": 10 })
+    );
+    assert_eq!(accepted["dependencyIds"], json!([dependency_id]));
+    assert_eq!(accepted["metadata"]["team"], "engineering");
 }
