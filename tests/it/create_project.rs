@@ -241,3 +241,34 @@ async fn the_plan_limit_counts_projects_of_the_organization() {
         .await;
     assert_eq!(project(&body)["organization"]["maxProjects"], 100, "{body}");
 }
+
+#[tokio::test]
+async fn archived_projects_keep_their_slug_but_free_a_plan_slot() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    for n in 0..10 {
+        let body = app
+            .create_project(&ada, json!({ "name": format!("Old {n}") }))
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &db,
+        "UPDATE projects SET archived_at = created_at, status = 'archived' WHERE slug = 'old-0'",
+    )
+    .await
+    .unwrap();
+
+    // The archived project no longer counts against the limit of 10…
+    let body = app.create_project(&ada, json!({ "name": "Old 0" })).await;
+    // …but its slug stays taken, so the derived one moves on.
+    assert_eq!(project(&body)["slug"], "old-0-1", "{body}");
+    let body = app
+        .create_project(&ada, json!({ "name": "Again", "slug": "old-0" }))
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        ["SLUG_ALREADY_EXISTS", "MAX_PROJECTS_REACHED"]
+    );
+}
