@@ -156,14 +156,22 @@ async fn create_in(
     .one(txn)
     .await
     .map_err(|err| vec![internal(err)])?;
+    // A gate error (no such organization, or a role that may not create)
+    // comes first, then the input problems, none of which depends on the
+    // organization.
+    let gate = |err: domain::Error| -> Vec<domain::Error> {
+        std::iter::once(err)
+            .chain(validated.errors.iter().cloned())
+            .collect()
+    };
     let Some(organization) = organization else {
-        return Err(with_input_errors(vec![domain::Error::OrganizationNotFound]));
+        return Err(gate(domain::Error::OrganizationNotFound));
     };
     let organization = organization_from(organization).map_err(|err| vec![err])?;
     let role = role_in(txn, organization.id, principal.user_id)
         .await
         .map_err(|err| vec![err])?;
-    check_role(role).map_err(|err| with_input_errors(vec![err]))?;
+    check_role(role).map_err(gate)?;
 
     let facts = organization_facts(txn, &organization, new)
         .await

@@ -7,7 +7,11 @@ use std::collections::HashSet;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, create_project_at, error_codes, spawn_app};
+use projects_api::domain::Plan;
+
+use crate::helpers::{
+    Replica, TestApp, TestUser, create_project_at, error_codes, project, spawn_app,
+};
 
 /// Sends `n` creates with `input`, alternating between the two servers.
 async fn race(app: &TestApp, replica: &str, user: &TestUser, n: usize, input: Value) -> Vec<Value> {
@@ -22,23 +26,30 @@ async fn race(app: &TestApp, replica: &str, user: &TestUser, n: usize, input: Va
     join_all(requests).await
 }
 
+/// A server, a replica process on the same database, and a user whose
+/// personal organization is on `plan`.
+async fn two_servers(plan: Plan) -> (TestApp, Replica, TestUser) {
+    let app = spawn_app().await;
+    let replica = app.spawn_replica().await;
+    let ada = app.create_user("ada@example.com").await;
+    app.store
+        .set_plan(&ada.organization_slug, plan)
+        .await
+        .unwrap();
+    (app, replica, ada)
+}
+
 fn created_slugs(bodies: &[Value]) -> Vec<String> {
     bodies
         .iter()
-        .filter_map(|body| body["data"]["createProject"]["project"]["slug"].as_str())
+        .filter_map(|body| project(body)["slug"].as_str())
         .map(str::to_owned)
         .collect()
 }
 
 #[tokio::test]
 async fn forty_concurrent_creates_of_one_slug_make_exactly_one_project() {
-    let app = spawn_app().await;
-    let replica = app.spawn_replica().await;
-    let ada = app.create_user("ada@example.com").await;
-    app.store
-        .set_plan(&ada.organization_slug, projects_api::domain::Plan::Pro)
-        .await
-        .unwrap();
+    let (app, replica, ada) = two_servers(Plan::Pro).await;
 
     let bodies = race(
         &app,
@@ -59,9 +70,7 @@ async fn forty_concurrent_creates_of_one_slug_make_exactly_one_project() {
 
 #[tokio::test]
 async fn an_organization_at_8_of_10_admits_exactly_2_of_20_concurrent_creates() {
-    let app = spawn_app().await;
-    let replica = app.spawn_replica().await;
-    let ada = app.create_user("ada@example.com").await;
+    let (app, replica, ada) = two_servers(Plan::Free).await;
     for n in 0..8 {
         let body = app
             .create_project(&ada, json!({ "name": format!("Existing {n}") }))
@@ -90,13 +99,7 @@ async fn an_organization_at_8_of_10_admits_exactly_2_of_20_concurrent_creates() 
 
 #[tokio::test]
 async fn thirty_concurrent_creates_of_one_name_get_thirty_distinct_slugs() {
-    let app = spawn_app().await;
-    let replica = app.spawn_replica().await;
-    let ada = app.create_user("ada@example.com").await;
-    app.store
-        .set_plan(&ada.organization_slug, projects_api::domain::Plan::Pro)
-        .await
-        .unwrap();
+    let (app, replica, ada) = two_servers(Plan::Pro).await;
 
     let bodies = race(
         &app,

@@ -4,11 +4,7 @@
 use projects_api::domain::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_codes, spawn_app};
-
-fn project(body: &Value) -> &Value {
-    &body["data"]["createProject"]["project"]
-}
+use crate::helpers::{TestApp, TestUser, error_codes, project, spawn_app};
 
 #[tokio::test]
 async fn create_project_in_the_personal_organization_returns_every_field() {
@@ -270,5 +266,25 @@ async fn archived_projects_keep_their_slug_but_free_a_plan_slot() {
     assert_eq!(
         error_codes(&body),
         ["SLUG_ALREADY_EXISTS", "MAX_PROJECTS_REACHED"]
+    );
+}
+
+#[tokio::test]
+async fn a_gate_error_comes_first_with_the_input_problems_after_it() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let body = app
+        .create_project(
+            &ada,
+            json!({ "name": "", "organizationId": uuid::Uuid::new_v4(), "featureLimit": -1 }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        [
+            "ORGANIZATION_NOT_FOUND",
+            "INVALID_NAME",
+            "INVALID_FEATURE_LIMIT"
+        ]
     );
 }

@@ -354,18 +354,31 @@ mutation Create($input: CreateProjectInput!) {
 
 /// The `extensions.code` of every error in a response, in order.
 pub fn error_codes(body: &Value) -> Vec<String> {
+    error_fields(body)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect()
+}
+
+/// The project of a `createProject` response.
+pub fn project(body: &Value) -> &Value {
+    &body["data"]["createProject"]["project"]
+}
+
+/// `(extensions.code, extensions.field)` of every error in a response.
+pub fn error_fields(body: &Value) -> Vec<(String, Value)> {
+    error_list(body)
+        .iter()
+        .map(|error| {
+            let code = error["extensions"]["code"].as_str().unwrap_or("<none>");
+            (code.to_owned(), error["extensions"]["field"].clone())
+        })
+        .collect()
+}
+
+fn error_list(body: &Value) -> &[Value] {
     body["errors"]
         .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| {
-                    error["extensions"]["code"]
-                        .as_str()
-                        .unwrap_or("<none>")
-                        .to_owned()
-                })
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default()
 }

@@ -3,11 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_codes, spawn_app};
-
-fn project(body: &Value) -> &Value {
-    &body["data"]["createProject"]["project"]
-}
+use crate::helpers::{TestApp, TestUser, error_codes, error_fields, project, spawn_app};
 
 /// (label, input, expected `(code, field)` of each error; empty = created)
 type Case = (&'static str, Value, Vec<(&'static str, Value)>);
@@ -15,23 +11,7 @@ type Case = (&'static str, Value, Vec<(&'static str, Value)>);
 async fn check(app: &TestApp, user: &TestUser, cases: Vec<Case>) {
     for (label, input, want) in cases {
         let body = app.create_project(user, input).await;
-        let got: Vec<(String, Value)> = body["errors"]
-            .as_array()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|error| {
-                        (
-                            error["extensions"]["code"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_owned(),
-                            error["extensions"]["field"].clone(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let got = error_fields(&body);
         let want: Vec<(String, Value)> = want
             .into_iter()
             .map(|(code, field)| (code.to_owned(), field))
