@@ -25,8 +25,19 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
     let store = Store::connect(&config.store).await?;
+    serve(store, &config, listener, shutdown).await
+}
+
+/// Migrates and serves over an open store; the caller may keep a clone of
+/// it (tests read its statement count).
+pub async fn serve(
+    store: Store,
+    config: &Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
     store.migrate().await?;
-    let router = crate::http::router(crate::http::AppState::new(store.clone(), &config));
+    let router = crate::http::router(crate::http::AppState::new(store.clone(), config));
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -9,6 +9,8 @@ mod catalog;
 mod error;
 mod identity;
 mod names;
+mod organization;
+mod page;
 mod project;
 mod rules;
 mod slug;
@@ -18,6 +20,10 @@ pub use audit::AuditEvent;
 pub use catalog::{Catalogs, Environment, Region, Runtime};
 pub use error::{Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};
+pub use organization::{
+    CreateOrganization, NewOrganization, schema_error, validate_create_organization,
+};
+pub use page::{MAX_PAGE_SIZE, ProjectFilter, page_size};
 pub use project::{
     ChangeRequestEnvironment, ChangeRequestInput, CreateProject, Deployment, DeploymentInput,
     NewProject, OrganizationRef, Platform, Project, ProjectMember, ProjectMode, ProjectSettings,

@@ -228,7 +228,7 @@ pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
 
 /// A display name: 1–200 characters once trimmed, no control characters,
 /// no HTML tags (names are shown in other people's browsers).
-fn validate_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_name(name: &str) -> Result<(), String> {
     let len = name.chars().count();
     if len == 0 {
         return Err("The name must contain at least one non-whitespace character.".into());

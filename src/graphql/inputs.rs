@@ -132,3 +132,31 @@ impl CreateProjectInput {
         }
     }
 }
+
+/// What a new organization should be. Only `name` is required.
+#[derive(InputObject, Debug)]
+pub struct CreateOrganizationInput {
+    /// The display name: 1–200 characters, no control characters, no HTML.
+    pub name: String,
+    /// Same rules and derivation as a project slug; unique across all
+    /// organizations.
+    pub slug: Option<String>,
+    /// A JSON Schema every project's metadata in this organization must
+    /// satisfy.
+    pub project_metadata_schema: Option<Json<serde_json::Value>>,
+    /// Echoed back in the payload, nothing more.
+    pub client_mutation_id: Option<String>,
+}
+
+impl CreateOrganizationInput {
+    pub fn to_domain(&self) -> domain::CreateOrganization {
+        domain::CreateOrganization {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            project_metadata_schema: self
+                .project_metadata_schema
+                .as_ref()
+                .map(|schema| schema.0.clone()),
+        }
+    }
+}

@@ -4,9 +4,11 @@
 //! Resolvers hold no rules: they turn inputs into domain values, call the
 //! domain and the store, and turn the results into output types.
 
+mod cursor;
 mod error;
 mod extension;
 mod inputs;
+mod loaders;
 mod mutation;
 mod query;
 mod types;
@@ -15,6 +17,7 @@ use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{error_response, graphql_error};
 pub use extension::ErrorCodes;
+pub use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -67,6 +70,10 @@ fn principal(ctx: &async_graphql::Context<'_>) -> Result<Principal, domain::Erro
     ctx.data_opt::<RequestContext>()
         .and_then(|request| request.principal)
         .ok_or(domain::Error::Unauthenticated)
+}
+
+fn loader<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::DataLoader {
+    ctx.data_unchecked::<loaders::DataLoader>()
 }
 
 fn store<'a>(ctx: &async_graphql::Context<'a>) -> &'a Store {

@@ -4,8 +4,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::error::report;
-use super::inputs::CreateProjectInput;
-use super::types::Project;
+use super::inputs::{CreateOrganizationInput, CreateProjectInput};
+use super::types::{Organization, Project};
 use super::{principal, store};
 use crate::domain;
 
@@ -17,8 +17,42 @@ pub struct CreateProjectPayload {
     pub client_mutation_id: Option<String>,
 }
 
+#[derive(SimpleObject)]
+pub struct CreateOrganizationPayload {
+    pub organization: Organization,
+    pub client_mutation_id: Option<String>,
+}
+
 #[Object]
 impl Mutation {
+    /// Creates an organization with the caller as its OWNER, on the FREE
+    /// plan, and an `organization.created` audit event.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Option<CreateOrganizationPayload> {
+        let res = async {
+            let principal = principal(ctx).map_err(|err| vec![err])?;
+            let new = domain::validate_create_organization(input.to_domain())?;
+            store(ctx)
+                .create_organization(principal, &new)
+                .await
+                .map_err(|err| vec![err])
+        }
+        .await;
+        match res {
+            Ok(organization) => Some(CreateOrganizationPayload {
+                organization: Organization(organization),
+                client_mutation_id: input.client_mutation_id,
+            }),
+            Err(errors) => {
+                report(ctx, &errors);
+                None
+            }
+        }
+    }
+
     /// Creates a project, its environments, the caller's OWNER membership
     /// and a `project.created` audit event in one transaction.
     async fn create_project(

@@ -1,14 +1,37 @@
-//! Queries: the caller and the catalogs. Catalogs and introspection are
-//! readable without a token; everything else needs one.
+//! Queries: the caller, organizations, projects and the catalogs.
+//! Catalogs and introspection are readable without a token; everything
+//! else needs one, and shows only what the caller's memberships allow
+//! (anything else reads as `null`, exactly like something that does not
+//! exist).
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
+use uuid::Uuid;
 
 use super::error::resolver_error;
-use super::types::{Environment, Region, Runtime, User};
-use super::{principal, store};
+use super::loaders::{OrganizationKey, ProjectKey, ViewerRoleKey};
+use super::types::{Environment, Organization, Project, Region, Runtime, User};
+use super::{loader, principal, store};
 use crate::domain;
+use crate::field_path;
 
 pub struct Query;
+
+/// Whether the caller is a member of the organization.
+async fn is_member(ctx: &Context<'_>, organization_id: Uuid) -> Result<bool, domain::Error> {
+    Ok(loader(ctx)
+        .load_one(ViewerRoleKey(organization_id))
+        .await?
+        .is_some())
+}
+
+fn parse_id(id: &ID, field: &str) -> Result<Uuid, domain::Error> {
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        domain::Error::bad_input(
+            field_path![field],
+            format!("'{}' is not a valid id (a UUID).", id.as_str()),
+        )
+    })
+}
 
 #[Object]
 impl Query {
@@ -21,6 +44,56 @@ impl Query {
             .and_then(|user| user.ok_or(domain::Error::InvalidToken))
             .map_err(|err| resolver_error(ctx, &err))?;
         Ok(User(user))
+    }
+
+    /// An organization the caller belongs to, by id or by slug (give one).
+    /// `null` when there is none or the caller is not a member.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Organization>> {
+        let res = async {
+            principal(ctx)?;
+            let organization = match (id, slug) {
+                (Some(id), None) => {
+                    let id = parse_id(&id, "id")?;
+                    loader(ctx).load_one(OrganizationKey(id)).await?
+                }
+                (None, Some(slug)) => store(ctx).organization_by_slug(&slug).await?,
+                _ => {
+                    return Err(domain::Error::bad_input(
+                        field_path!["id"],
+                        "Give exactly one of 'id' and 'slug'.",
+                    ));
+                }
+            };
+            let Some(organization) = organization else {
+                return Ok(None);
+            };
+            Ok(is_member(ctx, organization.id)
+                .await?
+                .then_some(Organization(organization)))
+        }
+        .await;
+        res.map_err(|err| resolver_error(ctx, &err))
+    }
+
+    /// A project of an organization the caller belongs to; `null` otherwise.
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
+        let res = async {
+            principal(ctx)?;
+            let id = parse_id(&id, "id")?;
+            let Some(project) = loader(ctx).load_one(ProjectKey(id)).await? else {
+                return Ok(None);
+            };
+            Ok(is_member(ctx, project.organization_id)
+                .await?
+                .then_some(Project(project)))
+        }
+        .await;
+        res.map_err(|err| resolver_error(ctx, &err))
     }
 
     /// Every region, available or not, in catalog order.

@@ -2,14 +2,17 @@
 //! resolve it from the store.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputValueError, InputValueResult, Json, Object, Scalar,
-    ScalarType, SimpleObject, Value,
+    ComplexObject, Context, Enum, ID, InputObject, InputValueError, InputValueResult, Json, Object,
+    Scalar, ScalarType, SimpleObject, Value,
 };
 use chrono::{SecondsFormat, Utc};
 
+use super::cursor::{self, CursorKind};
 use super::error::resolver_error;
-use super::{principal, store};
+use super::loaders::{MembersKey, OrganizationKey, ProjectKey, UserKey, ViewerRoleKey};
+use super::{loader, principal, store};
 use crate::domain;
+use crate::store::Page;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::ProjectMode")]
@@ -153,14 +156,62 @@ impl Organization {
     }
     /// The caller's role here.
     async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Role>> {
-        let Ok(principal) = principal(ctx) else {
-            return Ok(None);
-        };
-        let role = store(ctx)
-            .role_in(self.0.id, principal.user_id)
+        let role = loader(ctx)
+            .load_one(ViewerRoleKey(self.0.id))
             .await
             .map_err(|err| resolver_error(ctx, &err))?;
         Ok(role.map(Role::from))
+    }
+    /// The organization's projects in creation order.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<ProjectFilter>,
+    ) -> async_graphql::Result<ProjectConnection> {
+        let res = async {
+            let first = domain::page_size(first)?;
+            let after = after
+                .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
+                .transpose()?;
+            let filter = filter.map(ProjectFilter::into_domain).unwrap_or_default();
+            let page = store(ctx)
+                .projects_page(self.0.id, &filter, after, first)
+                .await?;
+            Ok(ProjectConnection {
+                organization_id: self.0.id,
+                filter,
+                has_previous_page: after.is_some(),
+                page,
+            })
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
+    }
+    /// What happened in the organization, newest first.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<AuditEventConnection> {
+        let res = async {
+            let first = domain::page_size(first)?;
+            let after = after
+                .map(|cursor| cursor::decode(CursorKind::AuditEvent, self.0.id, &cursor))
+                .transpose()?;
+            let page = store(ctx)
+                .audit_events_page(self.0.id, after, first)
+                .await?;
+            Ok(AuditEventConnection {
+                organization_id: self.0.id,
+                has_previous_page: after.is_some(),
+                page,
+            })
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
@@ -212,12 +263,27 @@ pub struct ProjectMember {
 #[ComplexObject]
 impl ProjectMember {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let user = store(ctx)
-            .user_by_id(self.user_id)
-            .await
-            .map_err(|err| resolver_error(ctx, &err))?;
-        Ok(user.map(User))
+        load_user(ctx, self.user_id).await
     }
+}
+
+async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> async_graphql::Result<Option<User>> {
+    let user = loader(ctx)
+        .load_one(UserKey(id))
+        .await
+        .map_err(|err| resolver_error(ctx, &err))?;
+    Ok(user.map(User))
+}
+
+async fn load_members(
+    ctx: &Context<'_>,
+    project_id: uuid::Uuid,
+) -> async_graphql::Result<Vec<domain::ProjectMember>> {
+    let members = loader(ctx)
+        .load_one(MembersKey(project_id))
+        .await
+        .map_err(|err| resolver_error(ctx, &err))?;
+    Ok(members.unwrap_or_default())
 }
 
 /// A project of an organization.
@@ -229,8 +295,8 @@ impl Project {
         ID(self.0.id.to_string())
     }
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
-        let organization = store(ctx)
-            .organization_by_id(self.0.organization_id)
+        let organization = loader(ctx)
+            .load_one(OrganizationKey(self.0.organization_id))
             .await
             .and_then(|organization| organization.ok_or(domain::Error::Internal))
             .map_err(|err| resolver_error(ctx, &err))?;
@@ -304,31 +370,27 @@ impl Project {
     }
     /// Projects of the same organization this one depends on.
     async fn dependencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
-        let mut projects = Vec::with_capacity(self.0.dependency_ids.len());
-        for id in &self.0.dependency_ids {
-            let project = store(ctx)
-                .project_by_id(*id)
-                .await
-                .map_err(|err| resolver_error(ctx, &err))?;
-            projects.extend(project.map(Project));
-        }
-        Ok(projects)
+        let keys = self.0.dependency_ids.iter().map(|id| ProjectKey(*id));
+        let mut projects = loader(ctx)
+            .load_many(keys)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(self
+            .0
+            .dependency_ids
+            .iter()
+            .filter_map(|id| projects.remove(&ProjectKey(*id)))
+            .map(Project)
+            .collect())
     }
     async fn metadata(&self) -> Option<Json<serde_json::Value>> {
         self.0.metadata.clone().map(Json)
     }
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let user = store(ctx)
-            .user_by_id(self.0.created_by)
-            .await
-            .map_err(|err| resolver_error(ctx, &err))?;
-        Ok(user.map(User))
+        load_user(ctx, self.0.created_by).await
     }
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectMember>> {
-        let members = store(ctx)
-            .project_members(self.0.id)
-            .await
-            .map_err(|err| resolver_error(ctx, &err))?;
+        let members = load_members(ctx, self.0.id).await?;
         Ok(members
             .into_iter()
             .map(|member| ProjectMember {
@@ -339,16 +401,170 @@ impl Project {
             .collect())
     }
     async fn members_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        store(ctx)
-            .project_members_count(self.0.id)
-            .await
-            .map_err(|err| resolver_error(ctx, &err))
+        Ok(load_members(ctx, self.0.id).await?.len() as i64)
     }
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
+    }
+}
+
+/// Something that happened in an organization.
+pub struct AuditEvent(pub domain::AuditEvent);
+
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// What happened, e.g. `project.created`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// Who did it.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        load_user(ctx, self.0.actor_id).await
+    }
+    /// The project it was about, if any.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+        let Some(id) = self.0.project_id else {
+            return Ok(None);
+        };
+        let project = loader(ctx)
+            .load_one(ProjectKey(id))
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(project.map(Project))
+    }
+    /// The facts of the event; for `project.created`, the accepted input.
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// Where a page ends, and whether more follow.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+fn page_info<T>(
+    page: &Page<T>,
+    has_previous_page: bool,
+    cursor: impl Fn(&T) -> String,
+) -> PageInfo {
+    PageInfo {
+        has_next_page: page.has_next_page,
+        has_previous_page,
+        start_cursor: page.items.first().map(&cursor),
+        end_cursor: page.items.last().map(&cursor),
+    }
+}
+
+/// Which projects to list.
+#[derive(InputObject, Debug)]
+pub struct ProjectFilter {
+    pub status: Option<ProjectStatus>,
+    /// Matched case-insensitively anywhere in the name or the slug.
+    pub search: Option<String>,
+}
+
+impl ProjectFilter {
+    fn into_domain(self) -> domain::ProjectFilter {
+        domain::ProjectFilter {
+            status: self.status.map(Into::into),
+            search: self.search,
+        }
+    }
+}
+
+pub struct ProjectConnection {
+    organization_id: uuid::Uuid,
+    filter: domain::ProjectFilter,
+    has_previous_page: bool,
+    page: Page<domain::Project>,
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectEdge {
+    pub cursor: String,
+    pub node: Project,
+}
+
+#[Object]
+impl ProjectConnection {
+    async fn edges(&self) -> Vec<ProjectEdge> {
+        self.page
+            .items
+            .iter()
+            .map(|project| ProjectEdge {
+                cursor: cursor::encode(CursorKind::Project, self.organization_id, project.id),
+                node: Project(project.clone()),
+            })
+            .collect()
+    }
+    async fn nodes(&self) -> Vec<Project> {
+        self.page.items.iter().cloned().map(Project).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        page_info(&self.page, self.has_previous_page, |project| {
+            cursor::encode(CursorKind::Project, self.organization_id, project.id)
+        })
+    }
+    /// Projects matching the filter, on every page.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        store(ctx)
+            .count_projects(self.organization_id, &self.filter)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))
+    }
+}
+
+pub struct AuditEventConnection {
+    organization_id: uuid::Uuid,
+    has_previous_page: bool,
+    page: Page<domain::AuditEvent>,
+}
+
+#[derive(SimpleObject)]
+pub struct AuditEventEdge {
+    pub cursor: String,
+    pub node: AuditEvent,
+}
+
+#[Object]
+impl AuditEventConnection {
+    async fn edges(&self) -> Vec<AuditEventEdge> {
+        self.page
+            .items
+            .iter()
+            .map(|event| AuditEventEdge {
+                cursor: cursor::encode(CursorKind::AuditEvent, self.organization_id, event.id),
+                node: AuditEvent(event.clone()),
+            })
+            .collect()
+    }
+    async fn nodes(&self) -> Vec<AuditEvent> {
+        self.page.items.iter().cloned().map(AuditEvent).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        page_info(&self.page, self.has_previous_page, |event| {
+            cursor::encode(CursorKind::AuditEvent, self.organization_id, event.id)
+        })
+    }
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        store(ctx)
+            .count_audit_events(self.organization_id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))
     }
 }
 

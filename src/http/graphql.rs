@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::auth::{Credentials, authenticate};
 use super::{AppState, REQUEST_ID, graphiql};
 use crate::domain;
-use crate::graphql::{RequestContext, error_response};
+use crate::graphql::{Loaders, RequestContext, error_response};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 2] = ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"];
@@ -248,7 +248,8 @@ async fn execute(
         Ok(principal) => principal,
         Err(err) => return domain_error(format, &err, &request_id),
     };
-    let request = request.data(RequestContext {
+    let loaders = Loaders::data_loader(state.store.clone(), principal.map(|p| p.user_id));
+    let request = request.data(loaders).data(RequestContext {
         principal,
         request_id,
     });

@@ -13,8 +13,10 @@ use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use crate::domain::{self, Organization, Plan, Principal, Role, User, derive_slug, slug_candidate};
-use crate::entity::{api_token, organization, organization_member, user};
+use crate::domain::{
+    self, NewOrganization, Organization, Plan, Principal, Role, SlugChoice, User, derive_slug,
+};
+use crate::entity::{api_token, audit_event, organization, organization_member, user};
 
 /// What `admin create-user` made.
 #[derive(Debug, Clone)]
@@ -92,10 +94,7 @@ async fn free_organization_slug<C: ConnectionTrait>(
         .map_err(internal)?
         .into_iter()
         .collect();
-    Ok((0..)
-        .map(|n| slug_candidate(base, n))
-        .find(|candidate| !taken.contains(candidate))
-        .unwrap_or_else(|| base.to_owned()))
+    Ok(domain::free_slug(base, &taken))
 }
 
 impl Store {
@@ -158,8 +157,7 @@ impl Store {
         })?;
 
         let display = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email));
-        let base = derive_slug(display);
-        let slug = free_organization_slug(&txn, &base).await?;
+        let slug = free_organization_slug(&txn, &derive_slug(display)).await?;
         let organization = Organization {
             id: Uuid::now_v7(),
             name: format!("{display}'s organization"),
@@ -170,36 +168,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        organization::Entity::insert(organization::ActiveModel {
-            id: Set(organization.id),
-            name: Set(organization.name.clone()),
-            slug: Set(organization.slug.clone()),
-            plan: Set(organization.plan.as_str().to_owned()),
-            personal_owner_id: Set(Some(user.id)),
-            project_metadata_schema: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|err| {
-            if violates_unique(&err, "organizations_slug_key", "organizations", &["slug"]) {
-                domain::Error::OrganizationSlugTaken {
-                    slug: organization.slug.clone(),
-                }
-            } else {
-                internal(err)
-            }
-        })?;
-        organization_member::Entity::insert(organization_member::ActiveModel {
-            organization_id: Set(organization.id),
-            user_id: Set(user.id),
-            role: Set(Role::Owner.as_str().to_owned()),
-            created_at: Set(now),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(internal)?;
+        insert_organization(&txn, &organization, user.id).await?;
         let token = insert_token(&txn, user.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(CreatedUser {
@@ -207,6 +176,70 @@ impl Store {
             organization,
             token,
         })
+    }
+
+    /// Creates an organization with the caller as its OWNER on the FREE
+    /// plan, and an `organization.created` audit event, all or nothing.
+    pub async fn create_organization(
+        &self,
+        principal: Principal,
+        new: &NewOrganization,
+    ) -> Result<Organization, domain::Error> {
+        // A derived slug may lose a race to another creator; the unique
+        // index says so, and the next attempt reads the slugs afresh.
+        for _ in 0..5 {
+            match self.try_create_organization(principal, new).await {
+                Err(domain::Error::OrganizationSlugTaken { .. })
+                    if matches!(new.slug, SlugChoice::Derived(_)) =>
+                {
+                    continue;
+                }
+                res => return res,
+            }
+        }
+        Err(domain::Error::Internal)
+    }
+
+    async fn try_create_organization(
+        &self,
+        principal: Principal,
+        new: &NewOrganization,
+    ) -> Result<Organization, domain::Error> {
+        let txn = self.begin_write().await?;
+        let slug = match &new.slug {
+            SlugChoice::Explicit(slug) => slug.clone(),
+            SlugChoice::Derived(base) => free_organization_slug(&txn, base).await?,
+        };
+        let now = Utc::now();
+        let organization = Organization {
+            id: Uuid::now_v7(),
+            name: new.name.clone(),
+            slug,
+            plan: Plan::Free,
+            personal: false,
+            project_metadata_schema: new.project_metadata_schema.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        insert_organization(&txn, &organization, principal.user_id).await?;
+        audit_event::Entity::insert(audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(organization.id),
+            actor_id: Set(principal.user_id),
+            action: Set("organization.created".to_owned()),
+            project_id: Set(None),
+            payload: Set(serde_json::json!({ "input": {
+                "name": organization.name,
+                "slug": organization.slug,
+                "projectMetadataSchema": organization.project_metadata_schema,
+            } })),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(organization)
     }
 
     /// Issues another token for an existing user.
@@ -404,11 +437,11 @@ impl Store {
         schema: Option<serde_json::Value>,
     ) -> Result<(), domain::Error> {
         if let Some(schema) = &schema {
-            domain::check_schema(schema).map_err(|message| {
+            domain::schema_error(schema).map_err(|message| {
                 domain::Error::input(
                     "INVALID_METADATA_SCHEMA",
                     vec!["input".into(), "projectMetadataSchema".into()],
-                    format!("The project metadata schema is not a valid JSON Schema: {message}"),
+                    message,
                 )
             })?;
         }
@@ -437,6 +470,47 @@ impl Store {
     ) -> Result<Option<Role>, domain::Error> {
         role_in(&self.db, organization_id, user_id).await
     }
+}
+
+/// Writes an organization and its owner's membership. A personal
+/// organization is tied to its owner; the slug's unique index turns a
+/// taken slug into `OrganizationSlugTaken`.
+async fn insert_organization<C: ConnectionTrait>(
+    db: &C,
+    organization: &Organization,
+    owner: Uuid,
+) -> Result<(), domain::Error> {
+    organization::Entity::insert(organization::ActiveModel {
+        id: Set(organization.id),
+        name: Set(organization.name.clone()),
+        slug: Set(organization.slug.clone()),
+        plan: Set(organization.plan.as_str().to_owned()),
+        personal_owner_id: Set(organization.personal.then_some(owner)),
+        project_metadata_schema: Set(organization.project_metadata_schema.clone()),
+        created_at: Set(organization.created_at),
+        updated_at: Set(organization.updated_at),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(|err| {
+        if violates_unique(&err, "organizations_slug_key", "organizations", &["slug"]) {
+            domain::Error::OrganizationSlugTaken {
+                slug: organization.slug.clone(),
+            }
+        } else {
+            internal(err)
+        }
+    })?;
+    organization_member::Entity::insert(organization_member::ActiveModel {
+        organization_id: Set(organization.id),
+        user_id: Set(owner),
+        role: Set(Role::Owner.as_str().to_owned()),
+        created_at: Set(organization.created_at),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(internal)?;
+    Ok(())
 }
 
 pub(super) async fn role_in<C: ConnectionTrait>(

@@ -10,7 +10,10 @@ mod catalog;
 mod error;
 mod identity;
 mod projects;
+mod reads;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -22,6 +25,7 @@ use sea_orm::{
 
 pub use error::is_unavailable;
 pub use identity::{AdminMembership, CreatedUser};
+pub use reads::Page;
 
 use crate::domain;
 
@@ -29,6 +33,9 @@ use crate::domain;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQL statements run through this pool since it opened: the figure
+    /// that proves a request's cost does not grow with its page size.
+    statements: Arc<AtomicU64>,
 }
 
 /// How to open the pool.
@@ -72,8 +79,18 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
-        let db = Database::connect(connect).await?;
-        Ok(Store { db })
+        let mut db = Database::connect(connect).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Store { db, statements })
+    }
+
+    /// How many SQL statements this store has run.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Applies the migrations that have not run yet; running it again is a

@@ -48,28 +48,7 @@ impl Store {
     }
 
     pub async fn project_by_id(&self, id: Uuid) -> Result<Option<Project>, domain::Error> {
-        let Some(model) = project::Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-        else {
-            return Ok(None);
-        };
-        let environments = project_environment::Entity::find()
-            .filter(project_environment::Column::ProjectId.eq(id))
-            .order_by_asc(project_environment::Column::Position)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        let dependency_ids = project_dependency::Entity::find()
-            .select_only()
-            .column(project_dependency::Column::DependsOnId)
-            .filter(project_dependency::Column::ProjectId.eq(id))
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        project_from(model, environments, dependency_ids).map(Some)
+        Ok(self.projects_by_ids(&[id]).await?.pop())
     }
 
     pub async fn project_members(
@@ -108,18 +87,7 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| AuditEvent {
-                id: row.id,
-                organization_id: row.organization_id,
-                actor_id: row.actor_id,
-                action: row.action,
-                project_id: row.project_id,
-                payload: row.payload,
-                created_at: row.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(audit_event_from).collect())
     }
 
     pub async fn project_members_count(&self, project_id: Uuid) -> Result<i64, domain::Error> {
@@ -404,7 +372,7 @@ fn project_row(project: &Project) -> project::ActiveModel {
     }
 }
 
-fn project_from(
+pub(super) fn project_from(
     model: project::Model,
     environments: Vec<project_environment::Model>,
     dependency_ids: Vec<Uuid>,
@@ -467,4 +435,16 @@ fn project_from(
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
+}
+
+pub(super) fn audit_event_from(row: audit_event::Model) -> AuditEvent {
+    AuditEvent {
+        id: row.id,
+        organization_id: row.organization_id,
+        actor_id: row.actor_id,
+        action: row.action,
+        project_id: row.project_id,
+        payload: row.payload,
+        created_at: row.created_at,
+    }
 }

@@ -158,12 +158,16 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         listen: listener.local_addr().expect("local address"),
         introspection: options.introspection,
     };
+    // The test shares the server's store (and pool), so it can read the
+    // number of statements a request ran.
+    let store = Store::connect(&config.store).await.expect("open the store");
+    let server_store = store.clone();
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let shutdown = async {
             let _ = shutdown_rx.await;
         };
-        projects_api::server::run(config, listener, shutdown)
+        projects_api::server::serve(server_store, &config, listener, shutdown)
             .await
             .expect("the server runs");
     });
@@ -172,9 +176,6 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .build()
         .expect("an HTTP client");
     wait_until_ready(&client, &address).await;
-    let store = Store::connect(&store_options(&db.url))
-        .await
-        .expect("a store for fixtures");
     TestApp {
         address,
         client,

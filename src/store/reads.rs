@@ -1,0 +1,279 @@
+//! Batched reads for the GraphQL read side: every function takes many keys
+//! and runs a fixed number of statements, so a page of 100 costs what a
+//! page of 5 does. Pages use keyset pagination on the row id (UUIDv7, so
+//! creation order), which stays stable while rows are added.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
+use uuid::Uuid;
+
+use super::Store;
+use super::error::internal;
+use super::identity::{organization_from, user_from};
+use super::projects::{audit_event_from, project_from};
+use crate::domain::{
+    self, AuditEvent, Organization, Project, ProjectFilter, ProjectMember, Role, User,
+};
+use crate::entity::{
+    audit_event, organization, organization_member, project, project_dependency,
+    project_environment, project_member, user,
+};
+
+/// One page of a list and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+}
+
+impl Store {
+    pub async fn organizations_by_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<Organization>, domain::Error> {
+        organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(organization_from)
+            .collect()
+    }
+
+    pub async fn organization_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<Organization>, domain::Error> {
+        organization::Entity::find()
+            .filter(organization::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(organization_from)
+            .transpose()
+    }
+
+    pub async fn users_by_ids(&self, ids: &[Uuid]) -> Result<Vec<User>, domain::Error> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(user_from)
+            .collect())
+    }
+
+    /// The roles `user_id` has in each of `organization_ids` it belongs to.
+    pub async fn roles_in(
+        &self,
+        user_id: Uuid,
+        organization_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Role>, domain::Error> {
+        let rows = organization_member::Entity::find()
+            .filter(organization_member::Column::UserId.eq(user_id))
+            .filter(
+                organization_member::Column::OrganizationId.is_in(organization_ids.iter().copied()),
+            )
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.organization_id, Role::parse(&row.role)?)))
+            .collect())
+    }
+
+    /// Projects with their environments and dependencies: three statements
+    /// whatever the number of ids.
+    pub async fn projects_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Project>, domain::Error> {
+        let rows = project::Entity::find()
+            .filter(project::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(project::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        self.complete_projects(rows).await
+    }
+
+    /// Adds environments and dependencies to project rows.
+    async fn complete_projects(
+        &self,
+        rows: Vec<project::Model>,
+    ) -> Result<Vec<Project>, domain::Error> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let mut environments: HashMap<Uuid, Vec<project_environment::Model>> = HashMap::new();
+        for row in project_environment::Entity::find()
+            .filter(project_environment::Column::ProjectId.is_in(ids.iter().copied()))
+            .order_by_asc(project_environment::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            environments.entry(row.project_id).or_default().push(row);
+        }
+        let mut dependencies: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for row in project_dependency::Entity::find()
+            .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
+            .order_by_asc(project_dependency::Column::DependsOnId)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            dependencies
+                .entry(row.project_id)
+                .or_default()
+                .push(row.depends_on_id);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let id = row.id;
+                project_from(
+                    row,
+                    environments.remove(&id).unwrap_or_default(),
+                    dependencies.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// The members of each project, oldest first.
+    pub async fn members_of_projects(
+        &self,
+        project_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<ProjectMember>>, domain::Error> {
+        let rows = project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.is_in(project_ids.iter().copied()))
+            .order_by_asc(project_member::Column::CreatedAt)
+            .order_by_asc(project_member::Column::UserId)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut members: HashMap<Uuid, Vec<ProjectMember>> = HashMap::new();
+        for row in rows {
+            let Some(role) = Role::parse(&row.role) else {
+                continue;
+            };
+            members
+                .entry(row.project_id)
+                .or_default()
+                .push(ProjectMember {
+                    user_id: row.user_id,
+                    role,
+                    created_at: row.created_at,
+                });
+        }
+        Ok(members)
+    }
+
+    /// A page of an organization's projects in creation order, after the
+    /// project `after` (exclusive).
+    pub async fn projects_page(
+        &self,
+        organization_id: Uuid,
+        filter: &ProjectFilter,
+        after: Option<Uuid>,
+        first: u64,
+    ) -> Result<Page<Project>, domain::Error> {
+        let mut query =
+            filtered_projects(organization_id, filter).order_by_asc(project::Column::Id);
+        if let Some(after) = after {
+            query = query.filter(project::Column::Id.gt(after));
+        }
+        let mut rows = query
+            .limit(first + 1)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Ok(Page {
+            items: self.complete_projects(rows).await?,
+            has_next_page,
+        })
+    }
+
+    pub async fn count_projects(
+        &self,
+        organization_id: Uuid,
+        filter: &ProjectFilter,
+    ) -> Result<u64, domain::Error> {
+        filtered_projects(organization_id, filter)
+            .count(&self.db)
+            .await
+            .map_err(internal)
+    }
+
+    /// A page of an organization's audit events, newest first, after the
+    /// event `after` (exclusive).
+    pub async fn audit_events_page(
+        &self,
+        organization_id: Uuid,
+        after: Option<Uuid>,
+        first: u64,
+    ) -> Result<Page<AuditEvent>, domain::Error> {
+        let mut query = audit_event::Entity::find()
+            .filter(audit_event::Column::OrganizationId.eq(organization_id))
+            .order_by_desc(audit_event::Column::Id);
+        if let Some(after) = after {
+            query = query.filter(audit_event::Column::Id.lt(after));
+        }
+        let mut rows = query
+            .limit(first + 1)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Ok(Page {
+            items: rows.into_iter().map(audit_event_from).collect(),
+            has_next_page,
+        })
+    }
+
+    pub async fn count_audit_events(&self, organization_id: Uuid) -> Result<u64, domain::Error> {
+        audit_event::Entity::find()
+            .filter(audit_event::Column::OrganizationId.eq(organization_id))
+            .count(&self.db)
+            .await
+            .map_err(internal)
+    }
+}
+
+fn filtered_projects(organization_id: Uuid, filter: &ProjectFilter) -> Select<project::Entity> {
+    let mut query =
+        project::Entity::find().filter(project::Column::OrganizationId.eq(organization_id));
+    if let Some(status) = filter.status {
+        query = query.filter(project::Column::Status.eq(status.as_str()));
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        // The caller's text is matched literally: LIKE's own characters are
+        // escaped.
+        let escaped = search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        query = query.filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(project::Column::Name))).like(pattern()))
+                .add(Expr::expr(Func::lower(Expr::col(project::Column::Slug))).like(pattern())),
+        );
+    }
+    query
+}
