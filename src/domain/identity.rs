@@ -63,10 +63,17 @@ pub struct Organization {
     pub name: String,
     pub slug: String,
     pub plan: Plan,
-    pub personal: bool,
+    /// Set on a user's personal organization: that user.
+    pub personal_owner_id: Option<Uuid>,
     pub project_metadata_schema: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Organization {
+    pub fn is_personal(&self) -> bool {
+        self.personal_owner_id.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{HashMapCache, Loader};
 use uuid::Uuid;
 
 use crate::domain::{self, Organization, Project, ProjectMember, Role, User};
@@ -35,11 +35,17 @@ pub struct Loaders {
     pub viewer: Option<Uuid>,
 }
 
-pub type DataLoader = async_graphql::dataloader::DataLoader<Loaders>;
+/// Loaded values are kept for the request, so a key asked for on two
+/// levels of one query is read once.
+pub type DataLoader = async_graphql::dataloader::DataLoader<Loaders, HashMapCache>;
 
 impl Loaders {
     pub fn data_loader(store: Store, viewer: Option<Uuid>) -> DataLoader {
-        DataLoader::new(Loaders { store, viewer }, tokio::spawn)
+        DataLoader::with_cache(
+            Loaders { store, viewer },
+            tokio::spawn,
+            HashMapCache::default(),
+        )
     }
 }
 

@@ -62,7 +62,7 @@ pub(super) fn organization_from(model: organization::Model) -> Result<Organizati
         name: model.name,
         slug: model.slug,
         plan,
-        personal: model.personal_owner_id.is_some(),
+        personal_owner_id: model.personal_owner_id,
         project_metadata_schema: model.project_metadata_schema,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -163,7 +163,7 @@ impl Store {
             name: format!("{display}'s organization"),
             slug,
             plan: Plan::Free,
-            personal: true,
+            personal_owner_id: Some(user.id),
             project_metadata_schema: None,
             created_at: now,
             updated_at: now,
@@ -216,7 +216,7 @@ impl Store {
             name: new.name.clone(),
             slug,
             plan: Plan::Free,
-            personal: false,
+            personal_owner_id: None,
             project_metadata_schema: new.project_metadata_schema.clone(),
             created_at: now,
             updated_at: now,
@@ -363,8 +363,12 @@ impl Store {
                 organizations.push((organization_from(model)?, role));
             }
         }
-        organizations
-            .sort_by_key(|(organization, _)| (!organization.personal, organization.created_at));
+        organizations.sort_by_key(|(organization, _)| {
+            (
+                organization.personal_owner_id != Some(user_id),
+                organization.created_at,
+            )
+        });
         Ok(organizations)
     }
 
@@ -472,9 +476,8 @@ impl Store {
     }
 }
 
-/// Writes an organization and its owner's membership. A personal
-/// organization is tied to its owner; the slug's unique index turns a
-/// taken slug into `OrganizationSlugTaken`.
+/// Writes an organization and its owner's membership; the slug's unique
+/// index turns a taken slug into `OrganizationSlugTaken`.
 async fn insert_organization<C: ConnectionTrait>(
     db: &C,
     organization: &Organization,
@@ -485,7 +488,7 @@ async fn insert_organization<C: ConnectionTrait>(
         name: Set(organization.name.clone()),
         slug: Set(organization.slug.clone()),
         plan: Set(organization.plan.as_str().to_owned()),
-        personal_owner_id: Set(organization.personal.then_some(owner)),
+        personal_owner_id: Set(organization.personal_owner_id),
         project_metadata_schema: Set(organization.project_metadata_schema.clone()),
         created_at: Set(organization.created_at),
         updated_at: Set(organization.updated_at),

@@ -12,5 +12,6 @@ mod create_project;
 mod errors;
 mod helpers;
 mod http;
+mod reads;
 mod rules;
 mod schema;
