@@ -49,6 +49,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
 
+    /// Seconds a request may take before it is stopped with 408.
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -60,6 +64,7 @@ pub struct Config {
     pub store: StoreOptions,
     pub listen: SocketAddr,
     pub introspection: bool,
+    pub request_timeout: Duration,
 }
 
 impl Config {
@@ -68,6 +73,7 @@ impl Config {
             store: database.store_options(),
             listen: serve.listen,
             introspection: !serve.disable_introspection,
+            request_timeout: Duration::from_secs(serve.request_timeout),
         }
     }
 }

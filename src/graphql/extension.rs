@@ -46,6 +46,12 @@ impl Extension for ErrorCodesExtension {
             error.message = parse_message(&error.message);
             with_code(error, PARSE_FAILED)
         })?;
+        if let Some(message) = too_wide(&document) {
+            return Err(with_code(
+                ServerError::new(message, None),
+                VALIDATION_FAILED,
+            ));
+        }
         if !self.introspection && introspects(&document) {
             let error = ServerError::new("Introspection is disabled on this server.", None);
             return Err(with_code(error, VALIDATION_FAILED));
@@ -65,6 +71,77 @@ impl Extension for ErrorCodesExtension {
                 .collect()
         })
     }
+}
+
+/// The most aliases, and the most root fields per operation, a document
+/// may have: each is work the server does, and depth and complexity alone
+/// do not bound how many times one cheap field is asked for.
+pub const MAX_ALIASES: usize = 100;
+pub const MAX_ROOT_FIELDS: usize = 100;
+
+/// Why the document asks for too much at once, if it does.
+fn too_wide(document: &ExecutableDocument) -> Option<String> {
+    fn aliases(selection_set: &SelectionSet) -> usize {
+        selection_set
+            .items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some())
+                        + aliases(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => aliases(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    fn root_fields(
+        selection_set: &SelectionSet,
+        document: &ExecutableDocument,
+        depth: usize,
+    ) -> usize {
+        selection_set
+            .items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(fragment) => {
+                    root_fields(&fragment.node.selection_set.node, document, depth)
+                }
+                // Spreads at the root count their fields; the depth guard
+                // stops a fragment cycle (which validation refuses anyway).
+                Selection::FragmentSpread(spread) if depth < 8 => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(0, |fragment| {
+                        root_fields(&fragment.node.selection_set.node, document, depth + 1)
+                    }),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let n_aliases: usize = document
+        .operations
+        .iter()
+        .map(|(_, operation)| aliases(&operation.node.selection_set.node))
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| aliases(&fragment.node.selection_set.node)),
+        )
+        .sum();
+    if n_aliases > MAX_ALIASES {
+        return Some(format!(
+            "The document uses {n_aliases} aliases; at most {MAX_ALIASES} are allowed."
+        ));
+    }
+    document.operations.iter().find_map(|(_, operation)| {
+        let n = root_fields(&operation.node.selection_set.node, document, 0);
+        (n > MAX_ROOT_FIELDS).then(|| {
+            format!("The operation selects {n} root fields; at most {MAX_ROOT_FIELDS} are allowed.")
+        })
+    })
 }
 
 /// Whether any selection of the document asks for `__schema` or `__type`.

@@ -11,6 +11,7 @@
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -94,7 +95,7 @@ fn request_id(headers: &HeaderMap) -> String {
 pub async fn post_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
@@ -112,6 +113,28 @@ pub async fn post_graphql(
             "Send the GraphQL request as JSON with 'Content-Type: application/json'.",
         );
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format,
+                "PAYLOAD_TOO_LARGE",
+                &format!(
+                    "The request body is larger than the limit of {} bytes (1 MiB).",
+                    super::MAX_BODY_BYTES
+                ),
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format,
+                "BAD_REQUEST",
+                "The request body could not be read.",
+            );
+        }
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
@@ -123,6 +146,14 @@ pub async fn post_graphql(
             );
         }
     };
+    if request.query.trim().is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format,
+            "BAD_REQUEST",
+            "The request has no 'query'; send {\"query\": \"…\"}.",
+        );
+    }
     execute(&state, &headers, request, format).await
 }
 

@@ -6,17 +6,17 @@ mod auth;
 mod graphiql;
 mod graphql;
 mod health;
+mod limits;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use auth::{Credentials, authenticate};
@@ -27,8 +27,6 @@ use crate::store::Store;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Longest a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -37,6 +35,7 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub store: Store,
     pub schema: AppSchema,
+    pub request_timeout: Duration,
 }
 
 impl AppState {
@@ -47,7 +46,11 @@ impl AppState {
                 introspection: config.introspection,
             },
         );
-        AppState { store, schema }
+        AppState {
+            store,
+            schema,
+            request_timeout: config.request_timeout,
+        }
     }
 }
 
@@ -75,9 +78,9 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+        .layer(axum::middleware::from_fn_with_state(
+            state.request_timeout,
+            limits::timeout,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()

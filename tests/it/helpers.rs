@@ -135,12 +135,14 @@ pub fn store_options(url: &str) -> StoreOptions {
 /// How a test wants its server configured.
 pub struct AppOptions {
     pub introspection: bool,
+    pub request_timeout: Duration,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             introspection: true,
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -157,6 +159,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         store: store_options(&db.url),
         listen: listener.local_addr().expect("local address"),
         introspection: options.introspection,
+        request_timeout: options.request_timeout,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

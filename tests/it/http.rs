@@ -297,6 +297,7 @@ async fn shutdown_lets_a_request_in_flight_finish() {
 async fn introspection_can_be_switched_off() {
     let app = spawn_app_with(AppOptions {
         introspection: false,
+        ..AppOptions::default()
     })
     .await;
     let (_, body) = app

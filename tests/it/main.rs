@@ -12,6 +12,7 @@ mod create_project;
 mod errors;
 mod helpers;
 mod http;
+mod limits;
 mod reads;
 mod rules;
 mod schema;
