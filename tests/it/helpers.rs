@@ -136,6 +136,9 @@ pub fn store_options(url: &str) -> StoreOptions {
 pub struct AppOptions {
     pub introspection: bool,
     pub request_timeout: Duration,
+    pub acquire_timeout: Duration,
+    /// Changes the URL the server (not the test's own connections) uses.
+    pub rewrite_database_url: Option<Box<dyn Fn(&str) -> String + Send>>,
 }
 
 impl Default for AppOptions {
@@ -143,6 +146,8 @@ impl Default for AppOptions {
         AppOptions {
             introspection: true,
             request_timeout: Duration::from_secs(30),
+            acquire_timeout: Duration::from_secs(5),
+            rewrite_database_url: None,
         }
     }
 }
@@ -155,8 +160,15 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let db = TestDb::new().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
+    let server_url = match &options.rewrite_database_url {
+        Some(rewrite) => rewrite(&db.url),
+        None => db.url.clone(),
+    };
     let config = Config {
-        store: store_options(&db.url),
+        store: StoreOptions {
+            acquire_timeout: options.acquire_timeout,
+            ..store_options(&server_url)
+        },
         listen: listener.local_addr().expect("local address"),
         introspection: options.introspection,
         request_timeout: options.request_timeout,

@@ -13,6 +13,7 @@ mod errors;
 mod helpers;
 mod http;
 mod limits;
+mod outage;
 mod reads;
 mod rules;
 mod schema;
