@@ -53,6 +53,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
 
+    /// Seconds requests in flight get to finish after SIGTERM/Ctrl-C.
+    #[arg(long, env = "SHUTDOWN_GRACE_PERIOD", default_value_t = 30)]
+    pub shutdown_grace_period: u64,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -65,6 +69,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub introspection: bool,
     pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -74,6 +79,7 @@ impl Config {
             listen: serve.listen,
             introspection: !serve.disable_introspection,
             request_timeout: Duration::from_secs(serve.request_timeout),
+            shutdown_grace: Duration::from_secs(serve.shutdown_grace_period),
         }
     }
 }

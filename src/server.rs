@@ -3,7 +3,10 @@
 
 use std::future::Future;
 
+use std::sync::Arc;
+
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -38,9 +41,25 @@ pub async fn serve(
 ) -> Result<(), BoxError> {
     store.migrate().await?;
     let router = crate::http::router(crate::http::AppState::new(store.clone(), config));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // Once the signal comes, requests in flight get the grace period to
+    // finish; past it the server stops anyway, and their transactions roll
+    // back with their connections.
+    let signalled = Arc::new(Notify::new());
+    let notify = signalled.clone();
+    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        notify.notify_one();
+    });
+    let grace = config.shutdown_grace;
+    tokio::select! {
+        res = serve => res?,
+        () = async {
+            signalled.notified().await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; stopping with requests in flight");
+        }
+    }
     tracing::info!("stopped");
     store.close().await?;
     Ok(())

@@ -172,6 +172,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         listen: listener.local_addr().expect("local address"),
         introspection: options.introspection,
         request_timeout: options.request_timeout,
+        shutdown_grace: Duration::from_secs(30),
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.
@@ -273,20 +274,7 @@ impl TestApp {
     /// Starts a second server process (the real binary) on the same
     /// database, as another replica would run.
     pub async fn spawn_replica(&self) -> Replica {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let address = format!("http://127.0.0.1:{port}");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_projects-api"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", &self.db.url)
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("start a replica");
-        let replica = Replica { address, child };
-        wait_until_ready(&self.client, &replica.address).await;
-        replica
+        spawn_binary(&self.db.url, &[]).await
     }
 
     /// Signals the server to shut down, without waiting for it.
@@ -313,10 +301,30 @@ impl Drop for TestApp {
     }
 }
 
-/// A second server process; killed when dropped.
+/// A server process of the real binary; killed when dropped.
 pub struct Replica {
     pub address: String,
-    child: std::process::Child,
+    pub child: std::process::Child,
+}
+
+/// Starts `projects-api serve` on a free port over `database_url` and
+/// waits until it is ready.
+pub async fn spawn_binary(database_url: &str, env: &[(&str, &str)]) -> Replica {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_projects-api"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .spawn()
+        .expect("start the server binary");
+    let replica = Replica { address, child };
+    wait_until_ready(&reqwest::Client::new(), &replica.address).await;
+    replica
 }
 
 impl Drop for Replica {

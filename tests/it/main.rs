@@ -17,3 +17,4 @@ mod outage;
 mod reads;
 mod rules;
 mod schema;
+mod shutdown;
