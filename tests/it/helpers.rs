@@ -132,13 +132,16 @@ pub fn store_options(url: &str) -> StoreOptions {
     }
 }
 
+/// Turns the test database's URL into the one the server uses.
+pub type UrlRewrite = Box<dyn Fn(&str) -> String + Send>;
+
 /// How a test wants its server configured.
 pub struct AppOptions {
     pub introspection: bool,
     pub request_timeout: Duration,
     pub acquire_timeout: Duration,
     /// Changes the URL the server (not the test's own connections) uses.
-    pub rewrite_database_url: Option<Box<dyn Fn(&str) -> String + Send>>,
+    pub rewrite_database_url: Option<UrlRewrite>,
 }
 
 impl Default for AppOptions {

@@ -8,6 +8,8 @@ use projects_api::domain::Plan;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
 use crate::helpers::{CREATE_PROJECT, TestDb, spawn_binary, store_options};
 
 #[tokio::test]
@@ -35,6 +37,22 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
         assert_eq!(response.unwrap().status(), StatusCode::OK);
     }
 
+    // Hold the organization (PostgreSQL: its row; SQLite: the write lock)
+    // so that no create can finish before the signal: all 20 are then
+    // certainly in flight when it comes.
+    let db_handle = sea_orm::Database::connect(&db.url).await.unwrap();
+    let lock = db_handle
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    if lock.get_database_backend() == sea_orm::DbBackend::Postgres {
+        lock.execute_unprepared("SELECT id FROM organizations FOR UPDATE")
+            .await
+            .unwrap();
+    }
     let started = std::time::Instant::now();
     let creates: Vec<_> = (0..20)
         .map(|i| {
@@ -46,7 +64,7 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
             tokio::spawn(request)
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = server.child.id().to_string();
     assert!(
         std::process::Command::new("kill")
@@ -55,6 +73,8 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
             .unwrap()
             .success()
     );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.rollback().await.unwrap();
 
     let mut created = 0;
     for response in join_all(creates).await {
@@ -71,7 +91,7 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
     }
     assert_eq!(created, 20);
     eprintln!(
-        "SIGTERM after 20 ms; the last of 20 creates answered after {:?}",
+        "SIGTERM after 500 ms, lock released at 800 ms; the last of 20 creates answered after {:?}",
         started.elapsed()
     );
 
