@@ -40,6 +40,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
     store.migrate().await?;
+    let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
     let router = crate::http::router(crate::http::AppState::new(store.clone(), config));
     // Once the signal comes, requests in flight get the grace period to
     // finish; past it the server stops anyway, and their transactions roll
@@ -60,6 +61,7 @@ pub async fn serve(
             tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; stopping with requests in flight");
         }
     }
+    purger.abort();
     tracing::info!("stopped");
     store.close().await?;
     Ok(())
@@ -92,4 +94,18 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// Deletes idempotency records past their 24 h retention, every ten
+/// minutes. Any replica may do it; the deletes are idempotent.
+async fn purge_idempotency_keys(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match store.purge_expired_idempotency_keys().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired idempotency keys deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot purge idempotency keys"),
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_tables;
 mod m20261123_000002_seed_catalogs;
+mod m20261123_000003_idempotency_resume;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_tables::Migration),
             Box::new(m20261123_000002_seed_catalogs::Migration),
+            Box::new(m20261123_000003_idempotency_resume::Migration),
         ]
     }
 }

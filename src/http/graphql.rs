@@ -21,7 +21,10 @@ use serde_json::Value;
 use super::auth::{Credentials, authenticate};
 use super::{AppState, REQUEST_ID, graphiql};
 use crate::domain;
-use crate::graphql::{Loaders, RequestContext, error_response};
+use sha2::{Digest, Sha256};
+
+use crate::graphql::{Idempotency, Loaders, RequestContext, error_response};
+use crate::store::{Claim, IdempotencyClaim};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 2] = ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"];
@@ -146,6 +149,10 @@ pub async fn post_graphql(
             );
         }
     };
+    let keyed = match idempotency_key(&headers, &body) {
+        Ok(keyed) => keyed,
+        Err(message) => return error(StatusCode::BAD_REQUEST, format, "BAD_REQUEST", message),
+    };
     if request.query.trim().is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
@@ -154,7 +161,7 @@ pub async fn post_graphql(
             "The request has no 'query'; send {\"query\": \"…\"}.",
         );
     }
-    execute(&state, &headers, request, format).await
+    execute(&state, &headers, request, format, keyed).await
 }
 
 #[derive(Deserialize)]
@@ -235,24 +242,13 @@ pub async fn get_graphql(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request, format).await
+    execute(&state, &headers, request, format, None).await
 }
 
 /// Whether the operation the request would run is a mutation. A query that
 /// does not parse is not: execution reports its parse error.
 fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let operation = match &request.operation_name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
-            .map(|(_, op)| op),
-        None => document.operations.iter().next().map(|(_, op)| op),
-    };
-    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    mutation_root_fields(request).is_some()
 }
 
 fn not_acceptable() -> Response {
@@ -264,11 +260,57 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// An `Idempotency-Key` sent with a POST, and the hash of the body it
+/// goes with.
+struct KeyedRequest {
+    key: String,
+    request_hash: String,
+}
+
+/// The `Idempotency-Key` header, if any: 1–255 visible ASCII characters.
+fn idempotency_key(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Option<KeyedRequest>, &'static str> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.as_bytes();
+    if key.is_empty() || key.len() > 255 || !key.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return Err("The Idempotency-Key must be 1–255 visible ASCII characters.");
+    }
+    // The same request sent again may order its JSON keys differently.
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map(|value| value.to_string())
+        .unwrap_or_default();
+    Ok(Some(KeyedRequest {
+        key: String::from_utf8_lossy(key).into_owned(),
+        request_hash: hex::encode(Sha256::digest(canonical.as_bytes())),
+    }))
+}
+
+/// How many root fields the mutation the request runs has; `None` when it
+/// runs no mutation (or does not parse).
+fn mutation_root_fields(request: &async_graphql::Request) -> Option<usize> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op),
+        None => document.operations.iter().next().map(|(_, op)| op),
+    }?;
+    (operation.node.ty == OperationType::Mutation)
+        .then_some(operation.node.selection_set.node.items.len())
+}
+
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
     format: Format,
+    keyed: Option<KeyedRequest>,
 ) -> Response {
     let request_id = request_id(headers);
     let principal = match Credentials::from_headers(headers, false) {
@@ -279,11 +321,139 @@ async fn execute(
         Ok(principal) => principal,
         Err(err) => return domain_error(format, &err, &request_id),
     };
+    // Keys apply to mutations of authenticated callers; anything else runs
+    // as if no key had been sent.
+    let keyed = match (keyed, principal, mutation_root_fields(&request)) {
+        (Some(keyed), Some(principal), Some(n_fields)) => {
+            if n_fields != 1 {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format,
+                    "BAD_REQUEST",
+                    "With an Idempotency-Key, send exactly one mutation field per request.",
+                );
+            }
+            Some((
+                IdempotencyClaim {
+                    user_id: principal.user_id,
+                    key: keyed.key,
+                },
+                keyed.request_hash,
+            ))
+        }
+        _ => None,
+    };
+    let Some((claim, request_hash)) = keyed else {
+        let (status, body) = run(state, request, principal, request_id, format, None).await;
+        return json_response(status, format, &body);
+    };
+
+    let lease = state.request_timeout + std::time::Duration::from_secs(5);
+    let resume = match state
+        .store
+        .claim_idempotency_key(&claim, &request_hash, lease)
+        .await
+    {
+        Err(err) => return domain_error(format, &err, &request_id),
+        Ok(Claim::New) => None,
+        Ok(Claim::Resume { resource_id }) => Some(resource_id),
+        Ok(Claim::Replay { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, body).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            response
+                .headers_mut()
+                .insert("idempotency-replayed", HeaderValue::from_static("true"));
+            return response;
+        }
+        Ok(Claim::InUse) => {
+            let mut response = error(
+                StatusCode::CONFLICT,
+                format,
+                "IDEMPOTENCY_KEY_IN_USE",
+                "A request with this Idempotency-Key is still running; retry shortly.",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+        Ok(Claim::Reused) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format,
+                "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was used with a different request; use a new key.",
+            );
+        }
+    };
+    let idempotency = Idempotency {
+        claim: claim.clone(),
+        resume,
+    };
+    let (status, body) = run(
+        state,
+        request,
+        principal,
+        request_id.clone(),
+        format,
+        Some(idempotency),
+    )
+    .await;
+    // A failure worth retrying gives the key up; anything else is the
+    // answer for this key from now on.
+    let stored = if retryable(&body) {
+        state.store.release_idempotency_key(&claim).await
+    } else {
+        state
+            .store
+            .complete_idempotency_key(&claim, status.as_u16(), &body.to_string())
+            .await
+    };
+    if let Err(err) = stored {
+        tracing::error!(error = %err, "cannot store the idempotent response");
+    }
+    let mut response = json_response(status, format, &body);
+    if resume.is_some() {
+        response
+            .headers_mut()
+            .insert("idempotency-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Whether the response reports a failure a retry may not meet.
+fn retryable(body: &Value) -> bool {
+    body["errors"].as_array().is_some_and(|errors| {
+        errors.iter().any(|error| {
+            matches!(
+                error["extensions"]["code"].as_str(),
+                Some("SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR")
+            )
+        })
+    })
+}
+
+/// Executes the request; returns the status and the body.
+async fn run(
+    state: &AppState,
+    request: async_graphql::Request,
+    principal: Option<crate::domain::Principal>,
+    request_id: String,
+    format: Format,
+    idempotency: Option<Idempotency>,
+) -> (StatusCode, Value) {
     let loaders = Loaders::data_loader(state.store.clone(), principal.map(|p| p.user_id));
-    let request = request.data(loaders).data(RequestContext {
+    let mut request = request.data(loaders).data(RequestContext {
         principal,
         request_id,
     });
+    if let Some(idempotency) = idempotency {
+        request = request.data(idempotency);
+    }
     let response = state.schema.execute(request).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -311,7 +481,7 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    json_response(status, format, &body)
+    (status, body)
 }
 
 /// An error raised before execution, with its HTTP status.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
+use super::idempotency::{IdempotencyClaim, record_resource};
 use crate::domain::{
     self, NewOrganization, Organization, Plan, Principal, Role, SlugChoice, User, derive_slug,
 };
@@ -184,11 +185,12 @@ impl Store {
         &self,
         principal: Principal,
         new: &NewOrganization,
+        claim: Option<&IdempotencyClaim>,
     ) -> Result<Organization, domain::Error> {
         // A derived slug may lose a race to another creator; the unique
         // index says so, and the next attempt reads the slugs afresh.
         for _ in 0..5 {
-            match self.try_create_organization(principal, new).await {
+            match self.try_create_organization(principal, new, claim).await {
                 Err(domain::Error::OrganizationSlugTaken { .. })
                     if matches!(new.slug, SlugChoice::Derived(_)) =>
                 {
@@ -204,6 +206,7 @@ impl Store {
         &self,
         principal: Principal,
         new: &NewOrganization,
+        claim: Option<&IdempotencyClaim>,
     ) -> Result<Organization, domain::Error> {
         let txn = self.begin_write().await?;
         let slug = match &new.slug {
@@ -238,6 +241,7 @@ impl Store {
         .exec_without_returning(&txn)
         .await
         .map_err(internal)?;
+        record_resource(&txn, claim, organization.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(organization)
     }

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod error;
+mod idempotency;
 mod identity;
 mod projects;
 mod reads;
@@ -24,6 +25,7 @@ use sea_orm::{
 };
 
 pub use error::is_unavailable;
+pub use idempotency::{Claim, IdempotencyClaim};
 pub use identity::{AdminMembership, CreatedUser};
 pub use reads::Page;
 

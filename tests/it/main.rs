@@ -12,6 +12,7 @@ mod create_project;
 mod errors;
 mod helpers;
 mod http;
+mod idempotency;
 mod limits;
 mod outage;
 mod reads;
