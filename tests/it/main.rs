@@ -13,6 +13,7 @@ mod errors;
 mod helpers;
 mod http;
 mod idempotency;
+mod leaks;
 mod limits;
 mod outage;
 mod reads;
