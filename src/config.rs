@@ -2,6 +2,7 @@
 //! variables (clap reads both; flags win).
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -57,6 +58,14 @@ pub struct ServeArgs {
     #[arg(long, env = "SHUTDOWN_GRACE_PERIOD", default_value_t = 30)]
     pub shutdown_grace_period: u64,
 
+    /// Requests per second allowed per API token (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 0)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a token may send at once above the rate (default: the rate).
+    #[arg(long, env = "RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -70,6 +79,14 @@ pub struct Config {
     pub introspection: bool,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Requests per second and burst for each API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
 }
 
 impl Config {
@@ -80,6 +97,13 @@ impl Config {
             introspection: !serve.disable_introspection,
             request_timeout: Duration::from_secs(serve.request_timeout),
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_period),
+            rate_limit: NonZeroU32::new(serve.rate_limit_per_second).map(|per_second| RateLimit {
+                per_second,
+                burst: serve
+                    .rate_limit_burst
+                    .and_then(NonZeroU32::new)
+                    .unwrap_or(per_second),
+            }),
         }
     }
 }

@@ -41,7 +41,17 @@ pub async fn serve(
 ) -> Result<(), BoxError> {
     store.migrate().await?;
     let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
-    let router = crate::http::router(crate::http::AppState::new(store.clone(), config));
+    let state = crate::http::AppState::new(store.clone(), config);
+    let forgetter = state.limiter.clone().map(|limiter| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limiter.forget_idle();
+            }
+        })
+    });
+    let router = crate::http::router(state);
     // Once the signal comes, requests in flight get the grace period to
     // finish; past it the server stops anyway, and their transactions roll
     // back with their connections.
@@ -62,6 +72,9 @@ pub async fn serve(
         }
     }
     purger.abort();
+    if let Some(forgetter) = forgetter {
+        forgetter.abort();
+    }
     tracing::info!("stopped");
     store.close().await?;
     Ok(())

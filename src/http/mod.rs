@@ -7,6 +7,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod limits;
+mod rate_limit;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use auth::{Credentials, authenticate};
+pub use rate_limit::Limiter;
 
 use crate::config::Config;
 use crate::graphql::{AppSchema, SchemaOptions};
@@ -36,6 +38,7 @@ pub struct AppState {
     pub store: Store,
     pub schema: AppSchema,
     pub request_timeout: Duration,
+    pub limiter: Option<rate_limit::Limiter>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             store,
             schema,
             request_timeout: config.request_timeout,
+            limiter: config.rate_limit.map(rate_limit::Limiter::new),
         }
     }
 }
@@ -86,7 +90,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphql::get_graphql).post(graphql::post_graphql),
+            get(graphql::get_graphql).post(graphql::post_graphql).layer(
+                axum::middleware::from_fn_with_state(state.limiter.clone(), rate_limit::limit),
+            ),
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))

@@ -140,6 +140,7 @@ pub struct AppOptions {
     pub introspection: bool,
     pub request_timeout: Duration,
     pub acquire_timeout: Duration,
+    pub rate_limit: Option<projects_api::config::RateLimit>,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -150,6 +151,7 @@ impl Default for AppOptions {
             introspection: true,
             request_timeout: Duration::from_secs(30),
             acquire_timeout: Duration::from_secs(5),
+            rate_limit: None,
             rewrite_database_url: None,
         }
     }
@@ -176,6 +178,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         introspection: options.introspection,
         request_timeout: options.request_timeout,
         shutdown_grace: Duration::from_secs(30),
+        rate_limit: options.rate_limit,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

@@ -146,3 +146,47 @@ async fn a_request_slower_than_the_timeout_is_stopped_with_408() {
     assert!(response.contains("REQUEST_TIMEOUT"), "{response}");
     assert_healthy(&app).await;
 }
+
+#[tokio::test]
+async fn a_token_over_its_rate_gets_429_with_retry_after() {
+    use std::num::NonZeroU32;
+
+    let app = spawn_app_with(AppOptions {
+        rate_limit: Some(projects_api::config::RateLimit {
+            per_second: NonZeroU32::new(1).unwrap(),
+            burst: NonZeroU32::new(2).unwrap(),
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    let ada = app.create_user("ada@example.com").await;
+    let bob = app.create_user("bob@example.com").await;
+    let query = "{ viewer { email } }";
+    for _ in 0..2 {
+        let (status, _) = app.graphql(Some(&ada.token), query, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&ada.token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["RATE_LIMITED"]);
+
+    // Other tokens, and anonymous catalog reads, are not held back.
+    let (status, _) = app.graphql(Some(&bob.token), query, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.graphql(None, "{ regions { code } }", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,76 @@
+//! Rate limiting per API token, off unless configured. Each server process
+//! keeps its own counters (the `governor` crate's GCRA), so N replicas allow
+//! up to N times the rate; a shared limit would need a shared store.
+//!
+//! Requests without a token are not limited here: all they can do is read
+//! the catalogs and introspect.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+use super::limits::json_error;
+use crate::config::RateLimit;
+
+#[derive(Clone)]
+pub struct Limiter {
+    limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
+}
+
+impl Limiter {
+    pub fn new(limit: RateLimit) -> Limiter {
+        let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
+        Limiter {
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+        }
+    }
+
+    /// Forgets tokens that have been quiet long enough to be back at a full
+    /// burst, so the table does not grow with every token ever seen.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+    }
+}
+
+/// The key of a request: a hash of the token it carries (the token itself
+/// is never kept), or `None` without one.
+fn token_key(request: &Request) -> Option<[u8; 32]> {
+    let headers = request.headers();
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .or_else(|| headers.get("x-api-key"))?
+        .as_bytes();
+    Some(Sha256::digest(token).into())
+}
+
+pub async fn limit(
+    State(limiter): State<Option<Limiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (Some(limiter), Some(key)) = (limiter, token_key(&request)) else {
+        return next.run(request).await;
+    };
+    match limiter.limiter.check_key(&key) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                &format!("Too many requests with this token; retry in {seconds} s."),
+            );
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
