@@ -12,6 +12,8 @@ mod names;
 mod organization;
 mod page;
 mod project;
+#[cfg(test)]
+mod properties;
 mod rules;
 mod slug;
 mod validate;

@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod create_project;
 mod errors;
+mod fuzz;
 mod helpers;
 mod http;
 mod idempotency;
