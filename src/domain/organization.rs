@@ -6,8 +6,7 @@ use serde_json::Value;
 use super::error::Error;
 use super::project::SlugChoice;
 use super::rules::check_schema;
-use super::slug::{derive_slug, validate_slug};
-use super::validate::validate_name;
+use super::validate::name_and_slug;
 use crate::field_path;
 
 /// What a caller asks for, exactly as sent.
@@ -30,26 +29,7 @@ pub fn validate_create_organization(
     input: CreateOrganization,
 ) -> Result<NewOrganization, Vec<Error>> {
     let mut errors = Vec::new();
-    let name = input.name.trim().to_owned();
-    if let Err(message) = validate_name(&name) {
-        errors.push(Error::input(
-            "INVALID_NAME",
-            field_path!["input", "name"],
-            message,
-        ));
-    }
-    let slug = match input.slug {
-        Some(slug) => {
-            if let Err(message) = validate_slug(&slug) {
-                errors.push(
-                    Error::input("INVALID_SLUG", field_path!["input", "slug"], message)
-                        .with_details(serde_json::json!({ "slug": slug })),
-                );
-            }
-            SlugChoice::Explicit(slug)
-        }
-        None => SlugChoice::Derived(derive_slug(&name)),
-    };
+    let (name, slug) = name_and_slug(&input.name, input.slug, &mut errors);
     if let Some(schema) = &input.project_metadata_schema
         && let Err(message) = schema_error(schema)
     {

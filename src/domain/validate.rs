@@ -64,27 +64,7 @@ pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
         },
     };
 
-    let name = input.name.trim().to_owned();
-    if let Err(message) = validate_name(&name) {
-        errors.push(Error::input(
-            "INVALID_NAME",
-            field_path!["input", "name"],
-            message,
-        ));
-    }
-
-    let slug = match input.slug {
-        Some(slug) => {
-            if let Err(message) = validate_slug(&slug) {
-                errors.push(
-                    Error::input("INVALID_SLUG", field_path!["input", "slug"], message)
-                        .with_details(json!({ "slug": slug })),
-                );
-            }
-            SlugChoice::Explicit(slug)
-        }
-        None => SlugChoice::Derived(derive_slug(&name)),
-    };
+    let (name, slug) = name_and_slug(&input.name, input.slug, &mut errors);
 
     if let Some(description) = &input.description
         && description.chars().count() > MAX_DESCRIPTION_LEN
@@ -226,9 +206,39 @@ pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
     }
 }
 
+/// The name (trimmed) and the slug (checked, or derived from the name):
+/// the same rules for projects and organizations.
+pub(crate) fn name_and_slug(
+    name: &str,
+    slug: Option<String>,
+    errors: &mut Vec<Error>,
+) -> (String, SlugChoice) {
+    let name = name.trim().to_owned();
+    if let Err(message) = validate_name(&name) {
+        errors.push(Error::input(
+            "INVALID_NAME",
+            field_path!["input", "name"],
+            message,
+        ));
+    }
+    let slug = match slug {
+        Some(slug) => {
+            if let Err(message) = validate_slug(&slug) {
+                errors.push(
+                    Error::input("INVALID_SLUG", field_path!["input", "slug"], message)
+                        .with_details(json!({ "slug": slug })),
+                );
+            }
+            SlugChoice::Explicit(slug)
+        }
+        None => SlugChoice::Derived(derive_slug(&name)),
+    };
+    (name, slug)
+}
+
 /// A display name: 1–200 characters once trimmed, no control characters,
 /// no HTML tags (names are shown in other people's browsers).
-pub(crate) fn validate_name(name: &str) -> Result<(), String> {
+fn validate_name(name: &str) -> Result<(), String> {
     let len = name.chars().count();
     if len == 0 {
         return Err("The name must contain at least one non-whitespace character.".into());

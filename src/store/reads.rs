@@ -189,16 +189,10 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(project::Column::Id.gt(after));
         }
-        let mut rows = query
-            .limit(first + 1)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
+        let page = fetch_page(&self.db, query, first).await?;
         Ok(Page {
-            items: self.complete_projects(rows).await?,
-            has_next_page,
+            items: self.complete_projects(page.items).await?,
+            has_next_page: page.has_next_page,
         })
     }
 
@@ -227,16 +221,10 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(audit_event::Column::Id.lt(after));
         }
-        let mut rows = query
-            .limit(first + 1)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
+        let page = fetch_page(&self.db, query, first).await?;
         Ok(Page {
-            items: rows.into_iter().map(audit_event_from).collect(),
-            has_next_page,
+            items: page.items.into_iter().map(audit_event_from).collect(),
+            has_next_page: page.has_next_page,
         })
     }
 
@@ -247,6 +235,21 @@ impl Store {
             .await
             .map_err(internal)
     }
+}
+
+/// Reads one row more than the page holds, to know whether more follow.
+async fn fetch_page<E: EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    query: Select<E>,
+    first: u64,
+) -> Result<Page<E::Model>, domain::Error> {
+    let mut items = query.limit(first + 1).all(db).await.map_err(internal)?;
+    let has_next_page = items.len() as u64 > first;
+    items.truncate(first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+    })
 }
 
 fn filtered_projects(organization_id: Uuid, filter: &ProjectFilter) -> Select<project::Entity> {
