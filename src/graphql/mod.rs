@@ -4,6 +4,7 @@
 //! Resolvers hold no rules: they turn inputs into domain values, call the
 //! domain and the store, and turn the results into output types.
 
+mod connection;
 mod cursor;
 mod error;
 mod extension;
