@@ -248,13 +248,10 @@ async fn archived_projects_keep_their_slug_but_free_a_plan_slot() {
             .await;
         assert!(body.get("errors").is_none(), "{body}");
     }
-    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &db,
+    app.execute(
         "UPDATE projects SET archived_at = created_at, status = 'archived' WHERE slug = 'old-0'",
     )
-    .await
-    .unwrap();
+    .await;
 
     // The archived project no longer counts against the limit of 10…
     let body = app.create_project(&ada, json!({ "name": "Old 0" })).await;

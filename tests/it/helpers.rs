@@ -259,6 +259,18 @@ impl TestApp {
         create_project_at(&self.client, &self.address, user, input).await
     }
 
+    /// Runs SQL on the test database directly, behind the server's back
+    /// (to break, age or corrupt what it reads).
+    pub async fn execute(&self, sql: &str) {
+        let db = Database::connect(&self.db.url)
+            .await
+            .expect("connect to execute");
+        db.execute_unprepared(sql)
+            .await
+            .expect("the statement runs");
+        db.close().await.ok();
+    }
+
     /// Counts rows with a SQL query of the form `SELECT COUNT(*) AS n …`.
     pub async fn count(&self, sql: &str) -> i64 {
         let db = Database::connect(&self.db.url)

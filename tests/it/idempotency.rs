@@ -136,13 +136,8 @@ async fn a_retry_after_a_lost_response_answers_about_the_same_project() {
     .await;
     // As if the process died after committing the project but before
     // storing the response.
-    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &db,
-        "UPDATE idempotency_keys SET response_status = NULL, response_body = NULL",
-    )
-    .await
-    .unwrap();
+    app.execute("UPDATE idempotency_keys SET response_status = NULL, response_body = NULL")
+        .await;
     let retry = send(
         &app,
         &app.address,
@@ -166,23 +161,14 @@ async fn keys_expire_after_24_hours_and_are_purged() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
     send(&app, &app.address, &ada, "old", json!({ "name": "Old" })).await;
-    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &db,
-        "UPDATE idempotency_keys SET expires_at = created_at",
-    )
-    .await
-    .unwrap();
+    app.execute("UPDATE idempotency_keys SET expires_at = created_at")
+        .await;
     // An expired key starts afresh.
     let again = send(&app, &app.address, &ada, "old", json!({ "name": "Old" })).await;
     assert!(!again.replayed);
     assert_eq!(project(&again.body)["slug"], "old-1");
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &db,
-        "UPDATE idempotency_keys SET expires_at = created_at",
-    )
-    .await
-    .unwrap();
+    app.execute("UPDATE idempotency_keys SET expires_at = created_at")
+        .await;
     assert_eq!(app.store.purge_expired_idempotency_keys().await.unwrap(), 1);
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM idempotency_keys")

@@ -71,10 +71,7 @@ async fn no_failure_path_leaks_internals_or_tokens() {
     }
 
     // And the internal error: a table gone under the running server.
-    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(&db, "DROP TABLE project_members")
-        .await
-        .unwrap();
+    app.execute("DROP TABLE project_members").await;
     let response = app
         .client
         .post(app.url("/graphql"))
