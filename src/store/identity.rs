@@ -468,16 +468,6 @@ impl Store {
             .map_err(internal)?;
         Ok(())
     }
-
-    /// The caller's role in an organization, or `None` when they are not a
-    /// member (or it does not exist: the two are deliberately the same).
-    pub async fn role_in(
-        &self,
-        organization_id: Uuid,
-        user_id: Uuid,
-    ) -> Result<Option<Role>, domain::Error> {
-        role_in(&self.db, organization_id, user_id).await
-    }
 }
 
 /// Writes an organization and its owner's membership; the slug's unique

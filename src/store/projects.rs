@@ -22,8 +22,8 @@ use super::idempotency::{IdempotencyClaim, record_resource};
 use super::identity::{organization_from, role_in};
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
-    Platform, Principal, Project, ProjectMember, ProjectMode, ProjectSettings, ProjectStage,
-    ProjectStatus, Role, SlugChoice, Validated, check_in_organization, check_role,
+    Platform, Principal, Project, ProjectMode, ProjectSettings, ProjectStage, ProjectStatus, Role,
+    SlugChoice, Validated, check_in_organization, check_role,
 };
 use crate::entity::{
     audit_event, organization, project, project_dependency, project_environment, project_member,
@@ -56,28 +56,6 @@ impl Store {
         Ok(self.projects_by_ids(&[id]).await?.pop())
     }
 
-    pub async fn project_members(
-        &self,
-        project_id: Uuid,
-    ) -> Result<Vec<ProjectMember>, domain::Error> {
-        let rows = project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .order_by_asc(project_member::Column::CreatedAt)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(ProjectMember {
-                    user_id: row.user_id,
-                    role: Role::parse(&row.role)?,
-                    created_at: row.created_at,
-                })
-            })
-            .collect())
-    }
-
     /// The newest audit events of an organization, newest first.
     pub async fn audit_events(
         &self,
@@ -93,15 +71,6 @@ impl Store {
             .await
             .map_err(internal)?;
         Ok(rows.into_iter().map(audit_event_from).collect())
-    }
-
-    pub async fn project_members_count(&self, project_id: Uuid) -> Result<i64, domain::Error> {
-        let n = project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .count(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(n as i64)
     }
 }
 
