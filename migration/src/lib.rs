@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_tables;
 mod m20261123_000002_seed_catalogs;
 mod m20261123_000003_idempotency_resume;
+mod m20261123_000004_idempotency_claims;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_tables::Migration),
             Box::new(m20261123_000002_seed_catalogs::Migration),
             Box::new(m20261123_000003_idempotency_resume::Migration),
+            Box::new(m20261123_000004_idempotency_claims::Migration),
         ]
     }
 }

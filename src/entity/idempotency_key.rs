@@ -15,10 +15,9 @@ pub struct Model {
     pub response_body: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
-    /// What the request created (a project or an organization), written in
-    /// the same transaction as the thing itself.
-    pub resource_id: Option<Uuid>,
-    /// Until when the first request holds the key.
+    /// The hold of the request that claimed the key last.
+    pub claim_id: Option<Uuid>,
+    /// Until when that request holds the key.
     pub locked_until: Option<DateTimeUtc>,
 }
 

@@ -7,30 +7,10 @@ use super::error::report;
 use super::inputs::{CreateOrganizationInput, CreateProjectInput};
 use super::types::{Organization, Project};
 use super::{principal, store};
-use uuid::Uuid;
 
 use crate::domain;
-use crate::store::IdempotencyClaim;
 
 pub struct Mutation;
-
-/// A mutation request sent with an `Idempotency-Key`.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub claim: IdempotencyClaim,
-    /// The first request with this key created this resource: answer about
-    /// it again instead of creating another.
-    pub resume: Option<Uuid>,
-}
-
-/// The resource a resumed request created, which must still be there.
-fn resumed<T>(found: Result<Option<T>, domain::Error>) -> Result<T, Vec<domain::Error>> {
-    match found {
-        Ok(Some(resource)) => Ok(resource),
-        Ok(None) => Err(vec![domain::Error::Internal]),
-        Err(err) => Err(vec![err]),
-    }
-}
 
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
@@ -56,13 +36,8 @@ impl Mutation {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
             let new = domain::validate_create_organization(input.to_domain())?;
-            let idempotency = ctx.data_opt::<Idempotency>();
-            if let Some(id) = idempotency.and_then(|idempotency| idempotency.resume) {
-                return resumed(store(ctx).organization_by_id(id).await);
-            }
-            let claim = idempotency.map(|idempotency| &idempotency.claim);
             store(ctx)
-                .create_organization(principal, &new, claim)
+                .create_organization(principal, &new)
                 .await
                 .map_err(|err| vec![err])
         }
@@ -91,12 +66,7 @@ impl Mutation {
             let store = store(ctx);
             let catalogs = store.catalogs().await.map_err(|err| vec![err])?;
             let validated = domain::validate_create(input.to_domain(), &catalogs);
-            let idempotency = ctx.data_opt::<Idempotency>();
-            if let Some(id) = idempotency.and_then(|idempotency| idempotency.resume) {
-                return resumed(store.project_by_id(id).await);
-            }
-            let claim = idempotency.map(|idempotency| &idempotency.claim);
-            store.create_project(principal, &validated, claim).await
+            store.create_project(principal, &validated).await
         }
         .await;
         match res {

@@ -23,8 +23,8 @@ use super::{AppState, REQUEST_ID, graphiql};
 use crate::domain;
 use sha2::{Digest, Sha256};
 
-use crate::graphql::{Idempotency, Loaders, RequestContext, error_response};
-use crate::store::{Claim, IdempotencyClaim};
+use crate::graphql::{Loaders, RequestContext, error_response};
+use crate::store::{Claim, IdempotencyClaim, Store};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 2] = ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"];
@@ -323,7 +323,7 @@ async fn execute(
     };
     // Keys apply to mutations of authenticated callers; anything else runs
     // as if no key had been sent.
-    let keyed = match (keyed, principal, mutation_root_fields(&request)) {
+    let (keyed, principal) = match (keyed, principal, mutation_root_fields(&request)) {
         (Some(keyed), Some(principal), Some(n_fields)) => {
             if n_fields != 1 {
                 return error(
@@ -333,30 +333,23 @@ async fn execute(
                     "With an Idempotency-Key, send exactly one mutation field per request.",
                 );
             }
-            Some((
-                IdempotencyClaim {
-                    user_id: principal.user_id,
-                    key: keyed.key,
-                },
-                keyed.request_hash,
-            ))
+            (keyed, principal)
         }
-        _ => None,
-    };
-    let Some((claim, request_hash)) = keyed else {
-        let (status, body) = run(state, request, principal, request_id, format, None).await;
-        return json_response(status, format, &body);
+        (_, principal, _) => {
+            let (status, body) =
+                run(state, &state.store, request, principal, request_id, format).await;
+            return json_response(status, format, &body);
+        }
     };
 
     let lease = state.request_timeout + std::time::Duration::from_secs(5);
-    let resume = match state
+    let claimed = state
         .store
-        .claim_idempotency_key(&claim, &request_hash, lease)
-        .await
-    {
+        .claim_idempotency_key(principal.user_id, &keyed.key, &keyed.request_hash, lease)
+        .await;
+    let claim = match claimed {
         Err(err) => return domain_error(format, &err, &request_id),
-        Ok(Claim::New) => None,
-        Ok(Claim::Resume { resource_id }) => Some(resource_id),
+        Ok(Claim::New(claim)) => claim,
         Ok(Claim::Replay { status, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
@@ -390,39 +383,65 @@ async fn execute(
             );
         }
     };
-    let idempotency = Idempotency {
-        claim: claim.clone(),
-        resume,
+    match run_keyed(state, &claim, request, principal, &request_id, format).await {
+        Keyed::Stored(status, body) => json_response(status, format, &body),
+        Keyed::Failed(response) => {
+            // Nothing the request wrote was committed (or, when a commit's
+            // outcome is unknown, its response was stored with it and is
+            // kept): give the key up so that a retry runs afresh.
+            if let Err(err) = state.store.release_idempotency_key(&claim).await {
+                tracing::error!(error = %err, "cannot release an idempotency key");
+            }
+            response
+        }
+    }
+}
+
+/// What a request sent with an `Idempotency-Key` came to.
+enum Keyed {
+    /// Its response, committed together with whatever it wrote.
+    Stored(StatusCode, Value),
+    /// A failure worth retrying; nothing was written.
+    Failed(Response),
+}
+
+/// Runs a keyed mutation in one transaction that also stores its response,
+/// so that what it creates and the response commit together or not at all.
+async fn run_keyed(
+    state: &AppState,
+    claim: &IdempotencyClaim,
+    request: async_graphql::Request,
+    principal: domain::Principal,
+    request_id: &str,
+    format: Format,
+) -> Keyed {
+    let scoped = match state.store.scoped().await {
+        Ok(scoped) => scoped,
+        Err(err) => return Keyed::Failed(domain_error(format, &err, request_id)),
     };
     let (status, body) = run(
         state,
+        &scoped,
         request,
-        principal,
-        request_id.clone(),
+        Some(principal),
+        request_id.to_owned(),
         format,
-        Some(idempotency),
     )
     .await;
-    // A failure worth retrying gives the key up; anything else is the
-    // answer for this key from now on.
-    let stored = if retryable(&body) {
-        state.store.release_idempotency_key(&claim).await
-    } else {
-        state
-            .store
-            .complete_idempotency_key(&claim, status.as_u16(), &body.to_string())
-            .await
+    if retryable(&body) {
+        // Dropping the scope rolls back whatever the request wrote.
+        return Keyed::Failed(json_response(status, format, &body));
+    }
+    let stored = async {
+        scoped
+            .complete_idempotency_key(claim, status.as_u16(), &body.to_string())
+            .await?;
+        scoped.commit().await
     };
-    if let Err(err) = stored {
-        tracing::error!(error = %err, "cannot store the idempotent response");
+    match stored.await {
+        Ok(()) => Keyed::Stored(status, body),
+        Err(err) => Keyed::Failed(domain_error(format, &err, request_id)),
     }
-    let mut response = json_response(status, format, &body);
-    if resume.is_some() {
-        response
-            .headers_mut()
-            .insert("idempotency-replayed", HeaderValue::from_static("true"));
-    }
-    response
 }
 
 /// Whether the response reports a failure a retry may not meet.
@@ -437,23 +456,24 @@ fn retryable(body: &Value) -> bool {
     })
 }
 
-/// Executes the request; returns the status and the body.
+/// Executes the request against `store` (the pool, or a request's scoped
+/// transaction); returns the status and the body.
 async fn run(
     state: &AppState,
+    store: &Store,
     request: async_graphql::Request,
-    principal: Option<crate::domain::Principal>,
+    principal: Option<domain::Principal>,
     request_id: String,
     format: Format,
-    idempotency: Option<Idempotency>,
 ) -> (StatusCode, Value) {
-    let loaders = Loaders::data_loader(state.store.clone(), principal.map(|p| p.user_id));
-    let mut request = request.data(loaders).data(RequestContext {
-        principal,
-        request_id,
-    });
-    if let Some(idempotency) = idempotency {
-        request = request.data(idempotency);
-    }
+    let loaders = Loaders::data_loader(store.clone(), principal.map(|p| p.user_id));
+    let request = request
+        .data(store.clone())
+        .data(loaders)
+        .data(RequestContext {
+            principal,
+            request_id,
+        });
     let response = state.schema.execute(request).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

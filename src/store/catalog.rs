@@ -10,24 +10,22 @@ use crate::entity::{environment, region, runtime};
 
 impl Store {
     pub async fn regions(&self) -> Result<Vec<Region>, domain::Error> {
-        regions(&self.db).await
+        regions(&self.conn()).await
     }
 
     pub async fn runtimes(&self) -> Result<Vec<Runtime>, domain::Error> {
-        runtimes(&self.db).await
+        runtimes(&self.conn()).await
     }
 
     pub async fn environments(&self) -> Result<Vec<Environment>, domain::Error> {
-        environments(&self.db).await
+        environments(&self.conn()).await
     }
 
     /// All three catalogs, read concurrently.
     pub async fn catalogs(&self) -> Result<Catalogs, domain::Error> {
-        let (regions, runtimes, environments) = tokio::try_join!(
-            regions(&self.db),
-            runtimes(&self.db),
-            environments(&self.db)
-        )?;
+        let db = self.conn();
+        let (regions, runtimes, environments) =
+            tokio::try_join!(regions(&db), runtimes(&db), environments(&db))?;
         Ok(Catalogs {
             regions,
             runtimes,

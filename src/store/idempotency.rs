@@ -1,19 +1,24 @@
 //! Idempotency keys, held in the database so that they hold across server
 //! processes.
 //!
-//! A request with a key first *claims* it (one row per user and key, the
-//! primary key deciding between racing claims). The mutation then records
-//! what it created on that row inside its own transaction, and the response
-//! is stored once it is built. A retry finds either the stored response, or
-//! a created resource to answer about again, or a live claim (in use), or a
-//! claim whose holder died before creating anything (taken over).
+//! A request with a key first *claims* it, in a short transaction of its
+//! own: one row per user and key, the primary key deciding between racing
+//! claims, and a lease (`locked_until`) longer than any request may run.
+//! The request then runs in one scoped transaction ([`Store::scoped`]) that
+//! writes what it creates *and* its stored response: both commit, or
+//! neither does. A retry therefore finds the stored response (replay), a
+//! live claim (in use), or a claim whose holder died, which created
+//! nothing and is taken over once its lease has passed.
+//!
+//! Each claim carries a fresh `claim_id`; completing and releasing a key
+//! filter on it, so a request can never store its response over a claim
+//! that another request has taken over.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -25,23 +30,22 @@ use crate::entity::idempotency_key;
 /// How long a stored response is kept.
 pub const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The key a request holds while it runs.
+/// A key this request holds while it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyClaim {
     pub user_id: Uuid,
     pub key: String,
+    /// This request's hold on the key, new with every claim.
+    pub claim_id: Uuid,
 }
 
 /// What a claim found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// The key is this request's: run it.
-    New,
+    New(IdempotencyClaim),
     /// The first request's response, to send again.
     Replay { status: u16, body: String },
-    /// The first request created `resource_id` but its response was not
-    /// stored: answer about that resource again, creating nothing.
-    Resume { resource_id: Uuid },
     /// The first request is still running.
     InUse,
     /// The key was used with a different body.
@@ -53,14 +57,19 @@ impl Store {
     /// `request_hash`, holding it for `lease`.
     pub async fn claim_idempotency_key(
         &self,
-        claim: &IdempotencyClaim,
+        user_id: Uuid,
+        key: &str,
         request_hash: &str,
         lease: Duration,
     ) -> Result<Claim, domain::Error> {
         let txn = self.begin_write().await?;
         let now = Utc::now();
-        let locked_until = now + lease;
-        let row = idempotency_key::Entity::find_by_id((claim.user_id, claim.key.clone()))
+        let claim = IdempotencyClaim {
+            user_id,
+            key: key.to_owned(),
+            claim_id: Uuid::new_v4(),
+        };
+        let row = idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
             .lock_exclusive()
             .one(&txn)
             .await
@@ -68,20 +77,20 @@ impl Store {
         let found = match row {
             None => {
                 let insert = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-                    user_id: Set(claim.user_id),
-                    idempotency_key: Set(claim.key.clone()),
+                    user_id: Set(user_id),
+                    idempotency_key: Set(key.to_owned()),
                     request_hash: Set(request_hash.to_owned()),
                     response_status: Set(None),
                     response_body: Set(None),
                     created_at: Set(now),
                     expires_at: Set(now + RETENTION),
-                    resource_id: Set(None),
-                    locked_until: Set(Some(locked_until)),
+                    claim_id: Set(Some(claim.claim_id)),
+                    locked_until: Set(Some(now + lease)),
                 })
                 .exec_without_returning(&txn)
                 .await;
                 match insert {
-                    Ok(_) => Claim::New,
+                    Ok(_) => Claim::New(claim),
                     // Another process claimed it between our read and write.
                     Err(err)
                         if violates_unique(
@@ -98,12 +107,11 @@ impl Store {
             }
             Some(row)
                 if row.expires_at <= now
-                    || (row.request_hash == request_hash
-                        && row.response_status.is_none()
-                        && row.resource_id.is_none()
+                    || (row.response_status.is_none()
                         && row.locked_until.is_none_or(|until| until <= now)) =>
             {
-                // Expired, or abandoned before it created anything: start over.
+                // Expired, or its holder died (and so created nothing):
+                // start over.
                 idempotency_key::Entity::update_many()
                     .col_expr(
                         idempotency_key::Column::RequestHash,
@@ -117,33 +125,32 @@ impl Store {
                         idempotency_key::Column::ResponseBody,
                         Expr::value(Option::<String>::None),
                     )
-                    .col_expr(
-                        idempotency_key::Column::ResourceId,
-                        Expr::value(Option::<Uuid>::None),
-                    )
                     .col_expr(idempotency_key::Column::CreatedAt, Expr::value(now))
                     .col_expr(
                         idempotency_key::Column::ExpiresAt,
                         Expr::value(now + RETENTION),
                     )
                     .col_expr(
-                        idempotency_key::Column::LockedUntil,
-                        Expr::value(Some(locked_until)),
+                        idempotency_key::Column::ClaimId,
+                        Expr::value(Some(claim.claim_id)),
                     )
-                    .filter(idempotency_key::Column::UserId.eq(claim.user_id))
-                    .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
+                    .col_expr(
+                        idempotency_key::Column::LockedUntil,
+                        Expr::value(Some(now + lease)),
+                    )
+                    .filter(idempotency_key::Column::UserId.eq(user_id))
+                    .filter(idempotency_key::Column::IdempotencyKey.eq(key))
                     .exec(&txn)
                     .await
                     .map_err(internal)?;
-                Claim::New
+                Claim::New(claim)
             }
             Some(row) if row.request_hash != request_hash => Claim::Reused,
-            Some(row) => match (row.response_status, row.response_body, row.resource_id) {
-                (Some(status), Some(body), _) => Claim::Replay {
+            Some(row) => match (row.response_status, row.response_body) {
+                (Some(status), Some(body)) => Claim::Replay {
                     status: status as u16,
                     body,
                 },
-                (_, _, Some(resource_id)) => Claim::Resume { resource_id },
                 _ => Claim::InUse,
             },
         };
@@ -151,14 +158,16 @@ impl Store {
         Ok(found)
     }
 
-    /// Stores the response of the request that holds the key.
+    /// Stores the response of the request that holds the key. Called on the
+    /// request's scoped store, so that the response commits with whatever
+    /// the request wrote; fails when the claim is no longer this request's.
     pub async fn complete_idempotency_key(
         &self,
         claim: &IdempotencyClaim,
         status: u16,
         body: &str,
     ) -> Result<(), domain::Error> {
-        idempotency_key::Entity::update_many()
+        let res = idempotency_key::Entity::update_many()
             .col_expr(
                 idempotency_key::Column::ResponseStatus,
                 Expr::value(Some(i32::from(status))),
@@ -173,15 +182,22 @@ impl Store {
             )
             .filter(idempotency_key::Column::UserId.eq(claim.user_id))
             .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
-            .exec(&self.db)
+            .filter(idempotency_key::Column::ClaimId.eq(claim.claim_id))
+            .filter(idempotency_key::Column::ResponseStatus.is_null())
+            .exec(&self.conn())
             .await
             .map_err(internal)?;
+        if res.rows_affected != 1 {
+            tracing::error!(key = %claim.key, "an idempotency claim was lost before its request completed");
+            return Err(domain::Error::Internal);
+        }
         Ok(())
     }
 
     /// Gives the key up after a failure worth retrying (the database was
     /// unreachable, an internal error): the retry runs afresh. A key whose
-    /// request created something is kept.
+    /// response was stored is kept, so this is safe even when it is not
+    /// known whether the request's transaction committed.
     pub async fn release_idempotency_key(
         &self,
         claim: &IdempotencyClaim,
@@ -189,8 +205,9 @@ impl Store {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::UserId.eq(claim.user_id))
             .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
-            .filter(idempotency_key::Column::ResourceId.is_null())
-            .exec(&self.db)
+            .filter(idempotency_key::Column::ClaimId.eq(claim.claim_id))
+            .filter(idempotency_key::Column::ResponseStatus.is_null())
+            .exec(&self.conn())
             .await
             .map_err(internal)?;
         Ok(())
@@ -200,32 +217,9 @@ impl Store {
     pub async fn purge_expired_idempotency_keys(&self) -> Result<u64, domain::Error> {
         let res = idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::ExpiresAt.lt(Utc::now()))
-            .exec(&self.db)
+            .exec(&self.conn())
             .await
             .map_err(internal)?;
         Ok(res.rows_affected)
     }
-}
-
-/// Records, inside the creating transaction, what the claimed request
-/// created: the resource and this row commit or roll back together.
-pub(super) async fn record_resource<C: ConnectionTrait>(
-    db: &C,
-    claim: Option<&IdempotencyClaim>,
-    resource_id: Uuid,
-) -> Result<(), domain::Error> {
-    let Some(claim) = claim else {
-        return Ok(());
-    };
-    idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::ResourceId,
-            Expr::value(Some(resource_id)),
-        )
-        .filter(idempotency_key::Column::UserId.eq(claim.user_id))
-        .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
-        .exec(db)
-        .await
-        .map_err(internal)?;
-    Ok(())
 }

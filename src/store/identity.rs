@@ -6,14 +6,13 @@ use chrono::Utc;
 use rand::RngCore;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use super::idempotency::{IdempotencyClaim, record_resource};
 use crate::domain::{
     self, NewOrganization, Organization, Plan, Principal, Role, SlugChoice, User, derive_slug,
 };
@@ -34,19 +33,34 @@ pub struct AdminMembership {
     pub role: Role,
 }
 
-/// A new token: 256 random bits, shown once. Only its hash is stored.
-fn new_token() -> (String, String) {
+/// A new token `pat_<id>_<secret>`: the id of its row (32 hex digits, not
+/// secret) and 256 random bits, shown once. Only its hash is stored.
+fn new_token() -> (Uuid, String, String) {
+    let id = Uuid::new_v4();
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
-    let token = format!("pat_{}", hex::encode(secret));
-    let hash = hash_token(&token);
-    (token, hash)
+    let token = format!("pat_{}_{}", id.simple(), hex::encode(secret));
+    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    (id, token, hash)
 }
 
+/// The row id a token names, when it has the shape of one of ours.
+fn token_id(token: &str) -> Option<Uuid> {
+    let (id, secret) = token.strip_prefix("pat_")?.split_once('_')?;
+    let well_formed =
+        id.len() == 32 && secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit());
+    well_formed.then(|| Uuid::try_parse(id).ok()).flatten()
+}
+
+/// Whether `token` hashes to the stored digest, compared in constant time.
 /// Tokens carry 256 bits of entropy, so one SHA-256 is enough: there is no
-/// password to brute-force, and lookups stay one indexed equality.
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+/// password to brute-force.
+fn token_matches(token: &str, stored_hash: &str) -> bool {
+    let Ok(stored) = hex::decode(stored_hash) else {
+        return false;
+    };
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    digest[..].ct_eq(&stored[..]).into()
 }
 
 fn bad_input(field: &str, message: String) -> domain::Error {
@@ -185,12 +199,11 @@ impl Store {
         &self,
         principal: Principal,
         new: &NewOrganization,
-        claim: Option<&IdempotencyClaim>,
     ) -> Result<Organization, domain::Error> {
         // A derived slug may lose a race to another creator; the unique
         // index says so, and the next attempt reads the slugs afresh.
         for _ in 0..5 {
-            match self.try_create_organization(principal, new, claim).await {
+            match self.try_create_organization(principal, new).await {
                 Err(domain::Error::OrganizationSlugTaken { .. })
                     if matches!(new.slug, SlugChoice::Derived(_)) =>
                 {
@@ -206,7 +219,6 @@ impl Store {
         &self,
         principal: Principal,
         new: &NewOrganization,
-        claim: Option<&IdempotencyClaim>,
     ) -> Result<Organization, domain::Error> {
         let txn = self.begin_write().await?;
         let slug = match &new.slug {
@@ -241,7 +253,6 @@ impl Store {
         .exec_without_returning(&txn)
         .await
         .map_err(internal)?;
-        record_resource(&txn, claim, organization.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(organization)
     }
@@ -257,45 +268,53 @@ impl Store {
 
     /// Revokes a token; later requests with it are `UNAUTHENTICATED`.
     pub async fn revoke_token(&self, token: &str) -> Result<(), domain::Error> {
-        let res = api_token::Entity::update_many()
-            .col_expr(
-                api_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(Utc::now()),
-            )
-            .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
-            .filter(api_token::Column::RevokedAt.is_null())
-            .exec(&self.db)
-            .await
-            .map_err(internal)?;
-        if res.rows_affected == 0 {
+        let Some(row) = self.active_token(token.trim()).await? else {
             return Err(bad_input(
                 "token",
                 "No active token matches the one given.".to_owned(),
             ));
-        }
+        };
+        api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(api_token::Column::Id.eq(row.id))
+            .exec(&self.conn())
+            .await
+            .map_err(internal)?;
         Ok(())
     }
 
     /// The principal a token stands for, or `None` when it is unknown or
     /// revoked.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, domain::Error> {
-        let row = api_token::Entity::find()
-            .select_only()
-            .column(api_token::Column::UserId)
-            .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+        let row = self.active_token(token).await?;
+        Ok(row.map(|row| Principal {
+            user_id: row.user_id,
+        }))
+    }
+
+    /// The unrevoked token row `token` names, found by its id and accepted
+    /// only when the secret's digest matches in constant time: how long
+    /// this takes tells nothing about the secret.
+    async fn active_token(&self, token: &str) -> Result<Option<api_token::Model>, domain::Error> {
+        let Some(id) = token_id(token) else {
+            return Ok(None);
+        };
+        let row = api_token::Entity::find_by_id(id)
             .filter(api_token::Column::RevokedAt.is_null())
-            .into_tuple::<Uuid>()
-            .one(&self.db)
+            .one(&self.conn())
             .await
             .map_err(internal)?;
-        Ok(row.map(|user_id| Principal { user_id }))
+        Ok(row.filter(|row| token_matches(token, &row.token_hash)))
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<User, domain::Error> {
         let email = email.trim().to_lowercase();
         user::Entity::find()
             .filter(user::Column::Email.eq(&email))
-            .one(&self.db)
+            .one(&self.conn())
             .await
             .map_err(internal)?
             .map(user_from)
@@ -306,7 +325,7 @@ impl Store {
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, domain::Error> {
         Ok(user::Entity::find_by_id(id)
-            .one(&self.db)
+            .one(&self.conn())
             .await
             .map_err(internal)?
             .map(user_from))
@@ -323,23 +342,11 @@ impl Store {
                 organization::Entity::find().filter(organization::Column::Slug.eq(id_or_slug))
             }
         };
-        let model = query.one(&self.db).await.map_err(internal)?;
+        let model = query.one(&self.conn()).await.map_err(internal)?;
         let model = model.ok_or_else(|| domain::Error::NotFound {
             message: format!("No organization has the id or slug '{id_or_slug}'."),
         })?;
         organization_from(model)
-    }
-
-    pub async fn organization_by_id(
-        &self,
-        id: Uuid,
-    ) -> Result<Option<Organization>, domain::Error> {
-        organization::Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map(organization_from)
-            .transpose()
     }
 
     /// The organizations a user belongs to, with the user's role in each.
@@ -349,12 +356,12 @@ impl Store {
     ) -> Result<Vec<(Organization, Role)>, domain::Error> {
         let members = organization_member::Entity::find()
             .filter(organization_member::Column::UserId.eq(user_id))
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         let models = organization::Entity::find()
             .filter(organization::Column::Id.is_in(members.iter().map(|m| m.organization_id)))
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         let mut organizations = Vec::with_capacity(models.len());
@@ -385,7 +392,7 @@ impl Store {
     ) -> Result<AdminMembership, domain::Error> {
         let organization = self.organization_by_id_or_slug(organization).await?;
         let user = self.user_by_email(email).await?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         organization_member::Entity::insert(organization_member::ActiveModel {
             organization_id: Set(organization.id),
             user_id: Set(user.id),
@@ -429,7 +436,7 @@ impl Store {
                 sea_orm::sea_query::Expr::value(now),
             )
             .filter(organization::Column::Id.eq(organization.id))
-            .exec(&self.db)
+            .exec(&self.conn())
             .await
             .map_err(internal)?;
         organization.plan = plan;
@@ -463,7 +470,7 @@ impl Store {
                 sea_orm::sea_query::Expr::value(Utc::now()),
             )
             .filter(organization::Column::Id.eq(organization_id))
-            .exec(&self.db)
+            .exec(&self.conn())
             .await
             .map_err(internal)?;
         Ok(())
@@ -528,9 +535,9 @@ pub(super) async fn role_in<C: ConnectionTrait>(
 }
 
 async fn insert_token<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<String, domain::Error> {
-    let (token, token_hash) = new_token();
+    let (id, token, token_hash) = new_token();
     api_token::Entity::insert(api_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         user_id: Set(user_id),
         token_hash: Set(token_hash),
         created_at: Set(Utc::now()),

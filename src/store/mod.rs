@@ -20,7 +20,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
@@ -32,12 +32,17 @@ pub use reads::Page;
 use crate::domain;
 
 /// A handle on the database; cheap to clone (the pool is shared).
+///
+/// A store is either the pool itself or *scoped* to one transaction (see
+/// [`Store::scoped`]): then every statement, reads included, runs in that
+/// transaction, and the transactions its methods open are savepoints.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
     /// SQL statements run through this pool since it opened: the figure
     /// that proves a request's cost does not grow with its page size.
     statements: Arc<AtomicU64>,
+    scope: Option<Arc<DatabaseTransaction>>,
 }
 
 /// How to open the pool.
@@ -87,7 +92,11 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Store { db, statements })
+        Ok(Store {
+            db,
+            statements,
+            scope: None,
+        })
     }
 
     /// How many SQL statements this store has run.
@@ -95,10 +104,14 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// Applies the migrations that have not run yet; running it again is a
-    /// no-op.
+    /// Applies the migrations that have not run yet, all or none; running
+    /// it again is a no-op. One transaction also keeps every statement on
+    /// one connection: on SQLite a pooled connection may otherwise run a
+    /// migration against a schema read before the previous one.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.db, None).await
+        let txn = self.db.begin().await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await
     }
 
     /// The database answers and every migration has been applied.
@@ -118,16 +131,63 @@ impl Store {
         self.db.close().await
     }
 
+    /// A store whose statements all run in one new write transaction, until
+    /// [`Store::commit`]; dropping every clone of it rolls everything back.
+    /// An idempotent request runs in one, so that what it creates and the
+    /// response stored for its key commit together or not at all.
+    pub async fn scoped(&self) -> Result<Store, domain::Error> {
+        let txn = self.begin_write().await?;
+        Ok(Store {
+            db: self.db.clone(),
+            statements: self.statements.clone(),
+            scope: Some(Arc::new(txn)),
+        })
+    }
+
+    /// Commits a scoped store's transaction. Every other clone must be gone
+    /// by then; the last ones may still be dropping in the tasks that ran
+    /// the request's batched loads, so this waits a little for them.
+    pub async fn commit(self) -> Result<(), domain::Error> {
+        let Some(mut txn) = self.scope else {
+            return Ok(());
+        };
+        for _ in 0..1_000 {
+            match Arc::try_unwrap(txn) {
+                Ok(txn) => return txn.commit().await.map_err(error::internal),
+                Err(shared) => {
+                    txn = shared;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        }
+        tracing::error!("a scoped store outlived its request; its transaction rolls back");
+        Err(domain::Error::Internal)
+    }
+
+    /// Where statements go: the scope's transaction, or the pool.
+    fn conn(&self) -> DatabaseExecutor<'_> {
+        match &self.scope {
+            Some(txn) => DatabaseExecutor::Transaction(txn),
+            None => DatabaseExecutor::Connection(&self.db),
+        }
+    }
+
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the
     /// writer waits for the lock up front (honouring the busy timeout)
-    /// instead of failing with SQLITE_BUSY when it first writes.
+    /// instead of failing with SQLITE_BUSY when it first writes. In a scoped
+    /// store it is a savepoint: the scope already holds the write lock.
     async fn begin_write(&self) -> Result<DatabaseTransaction, domain::Error> {
-        self.db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await
-            .map_err(error::internal)
+        match &self.scope {
+            Some(txn) => txn.begin().await,
+            None => {
+                self.db
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await
+            }
+        }
+        .map_err(error::internal)
     }
 }

@@ -18,7 +18,6 @@ use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use super::idempotency::{IdempotencyClaim, record_resource};
 use super::identity::{organization_from, role_in};
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
@@ -38,16 +37,12 @@ impl Store {
         &self,
         principal: Principal,
         validated: &Validated,
-        claim: Option<&IdempotencyClaim>,
     ) -> Result<Project, Vec<domain::Error>> {
         if validated.project.organization == OrganizationRef::Malformed {
             return Err(validated.errors.clone());
         }
         let txn = self.begin_write().await.map_err(|err| vec![err])?;
         let project = create_in(&txn, principal, validated).await?;
-        record_resource(&txn, claim, project.id)
-            .await
-            .map_err(|err| vec![err])?;
         txn.commit().await.map_err(|err| vec![internal(err)])?;
         Ok(project)
     }
@@ -67,7 +62,7 @@ impl Store {
             .order_by_desc(audit_event::Column::CreatedAt)
             .order_by_desc(audit_event::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         Ok(rows.into_iter().map(audit_event_from).collect())

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ impl Store {
     ) -> Result<Vec<Organization>, domain::Error> {
         organization::Entity::find()
             .filter(organization::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?
             .into_iter()
@@ -52,7 +52,7 @@ impl Store {
     ) -> Result<Option<Organization>, domain::Error> {
         organization::Entity::find()
             .filter(organization::Column::Slug.eq(slug))
-            .one(&self.db)
+            .one(&self.conn())
             .await
             .map_err(internal)?
             .map(organization_from)
@@ -62,7 +62,7 @@ impl Store {
     pub async fn users_by_ids(&self, ids: &[Uuid]) -> Result<Vec<User>, domain::Error> {
         Ok(user::Entity::find()
             .filter(user::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?
             .into_iter()
@@ -81,7 +81,7 @@ impl Store {
             .filter(
                 organization_member::Column::OrganizationId.is_in(organization_ids.iter().copied()),
             )
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         Ok(rows
@@ -96,7 +96,7 @@ impl Store {
         let rows = project::Entity::find()
             .filter(project::Column::Id.is_in(ids.iter().copied()))
             .order_by_asc(project::Column::Id)
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         self.complete_projects(rows).await
@@ -115,7 +115,7 @@ impl Store {
         for row in project_environment::Entity::find()
             .filter(project_environment::Column::ProjectId.is_in(ids.iter().copied()))
             .order_by_asc(project_environment::Column::Position)
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?
         {
@@ -125,7 +125,7 @@ impl Store {
         for row in project_dependency::Entity::find()
             .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
             .order_by_asc(project_dependency::Column::DependsOnId)
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?
         {
@@ -155,7 +155,7 @@ impl Store {
             .filter(project_member::Column::ProjectId.is_in(project_ids.iter().copied()))
             .order_by_asc(project_member::Column::CreatedAt)
             .order_by_asc(project_member::Column::UserId)
-            .all(&self.db)
+            .all(&self.conn())
             .await
             .map_err(internal)?;
         let mut members: HashMap<Uuid, Vec<ProjectMember>> = HashMap::new();
@@ -189,7 +189,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(project::Column::Id.gt(after));
         }
-        let page = fetch_page(&self.db, query, first).await?;
+        let page = fetch_page(&self.conn(), query, first).await?;
         Ok(Page {
             items: self.complete_projects(page.items).await?,
             has_next_page: page.has_next_page,
@@ -202,7 +202,7 @@ impl Store {
         filter: &ProjectFilter,
     ) -> Result<u64, domain::Error> {
         filtered_projects(organization_id, filter)
-            .count(&self.db)
+            .count(&self.conn())
             .await
             .map_err(internal)
     }
@@ -221,7 +221,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(audit_event::Column::Id.lt(after));
         }
-        let page = fetch_page(&self.db, query, first).await?;
+        let page = fetch_page(&self.conn(), query, first).await?;
         Ok(Page {
             items: page.items.into_iter().map(audit_event_from).collect(),
             has_next_page: page.has_next_page,
@@ -231,7 +231,7 @@ impl Store {
     pub async fn count_audit_events(&self, organization_id: Uuid) -> Result<u64, domain::Error> {
         audit_event::Entity::find()
             .filter(audit_event::Column::OrganizationId.eq(organization_id))
-            .count(&self.db)
+            .count(&self.conn())
             .await
             .map_err(internal)
     }
@@ -239,7 +239,7 @@ impl Store {
 
 /// Reads one row more than the page holds, to know whether more follow.
 async fn fetch_page<E: EntityTrait>(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
     query: Select<E>,
     first: u64,
 ) -> Result<Page<E::Model>, domain::Error> {

@@ -66,13 +66,23 @@ async fn bad_tokens_are_unauthenticated() {
     let revoked = app.store.create_token("ada@example.com").await.unwrap();
     app.store.revoke_token(&revoked).await.unwrap();
 
-    let unknown =
-        "Bearer pat_0000000000000000000000000000000000000000000000000000000000000000".to_owned();
+    let unknown = format!("Bearer pat_{}_{}", "0".repeat(32), "0".repeat(64));
+    // Ada's token id with another secret: found by id, refused by digest.
+    let (ada_id, ada_secret) = ada.token.rsplit_once('_').unwrap();
+    let flipped = if ada_secret.starts_with('0') {
+        '1'
+    } else {
+        '0'
+    };
+    let forged = format!("Bearer {ada_id}_{flipped}{}", &ada_secret[1..]);
+    let old_format = format!("Bearer pat_{}", "0".repeat(64));
     let revoked = format!("Bearer {revoked}");
     let basic = "Basic YWRhOnNlY3JldA==".to_owned();
     let ada_bearer = format!("Bearer {}", ada.token);
-    let cases: [(&str, Vec<(&str, &str)>); 5] = [
+    let cases: [(&str, Vec<(&str, &str)>); 7] = [
         ("unknown token", vec![("authorization", &unknown)]),
+        ("known id, wrong secret", vec![("authorization", &forged)]),
+        ("not a token of ours", vec![("authorization", &old_format)]),
         ("revoked token", vec![("authorization", &revoked)]),
         ("unsupported scheme", vec![("authorization", &basic)]),
         (

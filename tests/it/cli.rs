@@ -53,7 +53,13 @@ async fn admin_commands_print_the_documented_json() {
     );
     assert_eq!(ada["organizationSlug"], "ada");
     let token = ada["token"].as_str().unwrap();
-    assert!(token.len() >= 32, "at least 128 bits: {token}");
+    // `pat_`, the token's id, then 256 random bits.
+    let (id, secret) = token
+        .strip_prefix("pat_")
+        .and_then(|rest| rest.split_once('_'))
+        .unwrap_or_else(|| panic!("pat_<id>_<secret>: {token}"));
+    assert_eq!((id.len(), secret.len()), (32, 64), "{token}");
+    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
 
     let bob = json_of(&run(
         &db,

@@ -1,9 +1,14 @@
 //! Idempotency-Key: replays, reuse with another body, concurrent retries
-//! through two server processes, resuming after a lost response, expiry.
+//! through two server processes, a response that cannot be stored, claims
+//! whose holder died, expiry.
+
+use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use projects_api::store::Claim;
 
 use crate::helpers::{CREATE_PROJECT, TestApp, TestUser, error_codes, project, spawn_app};
 
@@ -123,35 +128,117 @@ async fn twenty_concurrent_retries_through_two_processes_create_one_project() {
 }
 
 #[tokio::test]
-async fn a_retry_after_a_lost_response_answers_about_the_same_project() {
+async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
-    let first = send(
+    // Storing any response fails, as if the database went away between
+    // writing the project and writing the response.
+    let (refuse, allow) = if app.db.url.starts_with("postgres") {
+        (
+            "CREATE FUNCTION refuse_responses() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'responses refused'; END $$; \
+         CREATE TRIGGER refuse_responses BEFORE UPDATE ON idempotency_keys FOR EACH ROW \
+         WHEN (NEW.response_body IS NOT NULL) EXECUTE FUNCTION refuse_responses()",
+            "DROP TRIGGER refuse_responses ON idempotency_keys; DROP FUNCTION refuse_responses()",
+        )
+    } else {
+        (
+            "CREATE TRIGGER refuse_responses BEFORE UPDATE ON idempotency_keys \
+         WHEN NEW.response_body IS NOT NULL \
+         BEGIN SELECT RAISE(ABORT, 'responses refused'); END",
+            "DROP TRIGGER refuse_responses",
+        )
+    };
+    app.execute(refuse).await;
+    let failed = send(
         &app,
         &app.address,
         &ada,
-        "lost",
-        json!({ "name": "Lost answer" }),
+        "atomic",
+        json!({ "name": "Atomic" }),
     )
     .await;
-    // As if the process died after committing the project but before
-    // storing the response.
-    app.execute("UPDATE idempotency_keys SET response_status = NULL, response_body = NULL")
-        .await;
+    assert_eq!(
+        failed.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        failed.body
+    );
+    assert_eq!(error_codes(&failed.body), ["INTERNAL_SERVER_ERROR"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.created'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM idempotency_keys")
+            .await,
+        0,
+        "the key is given up"
+    );
+
+    app.execute(allow).await;
     let retry = send(
         &app,
         &app.address,
         &ada,
-        "lost",
-        json!({ "name": "Lost answer" }),
+        "atomic",
+        json!({ "name": "Atomic" }),
     )
     .await;
-    assert!(retry.replayed);
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert!(!retry.replayed);
+    assert_eq!(project(&retry.body)["slug"], "atomic");
+    let replay = send(
+        &app,
+        &app.address,
+        &ada,
+        "atomic",
+        json!({ "name": "Atomic" }),
+    )
+    .await;
+    assert!(replay.replayed);
+    assert_eq!(replay.body, retry.body);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+}
+
+#[tokio::test]
+async fn a_claim_whose_holder_died_is_in_use_until_its_lease_ends() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let user_id = ada.id.parse().unwrap();
+    // A holder that claimed the keys and died before committing anything.
+    for (key, lease) in [("live", 600), ("dead", 0)] {
+        let claim = app
+            .store
+            .claim_idempotency_key(user_id, key, "another body", Duration::from_secs(lease))
+            .await
+            .unwrap();
+        assert!(matches!(claim, Claim::New(_)), "{claim:?}");
+    }
+
+    let dead = send(&app, &app.address, &ada, "dead", json!({ "name": "Dead" })).await;
+    assert_eq!(dead.status, StatusCode::OK, "{}", dead.body);
+    assert!(!dead.replayed);
+    assert_eq!(project(&dead.body)["slug"], "dead");
+
+    // The live claim, as if made by a request with the same body.
+    app.execute(
+        "UPDATE idempotency_keys SET request_hash = \
+         (SELECT request_hash FROM idempotency_keys WHERE idempotency_key = 'dead') \
+         WHERE idempotency_key = 'live'",
+    )
+    .await;
+    let live = send(&app, &app.address, &ada, "live", json!({ "name": "Dead" })).await;
+    assert_eq!(live.status, StatusCode::CONFLICT, "{}", live.body);
+    assert_eq!(error_codes(&live.body), ["IDEMPOTENCY_KEY_IN_USE"]);
+    let other = send(&app, &app.address, &ada, "live", json!({ "name": "Other" })).await;
     assert_eq!(
-        project(&retry.body)["id"],
-        project(&first.body)["id"],
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
-        retry.body
+        other.body
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
 }
