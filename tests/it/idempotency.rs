@@ -48,6 +48,17 @@ async fn the_same_key_and_body_replay_the_first_response_and_write_nothing() {
     assert_eq!(first.status, StatusCode::OK);
     assert!(!first.replayed);
     assert_eq!(project(&first.body)["slug"], "once", "{}", first.body);
+    // Nested fields are read inside the creating transaction, before it
+    // commits: they see the project's own rows.
+    assert_eq!(project(&first.body)["membersCount"], 1, "{}", first.body);
+    assert_eq!(
+        project(&first.body)["members"],
+        json!([{ "role": "OWNER", "user": { "id": ada.id } }])
+    );
+    assert_eq!(
+        project(&first.body)["environments"],
+        json!(["development", "staging", "production"])
+    );
 
     let again = send(&app, &app.address, &ada, "key-1", json!({ "name": "Once" })).await;
     assert!(again.replayed);
