@@ -401,3 +401,26 @@ async fn a_page_of_100_costs_the_same_statements_as_a_page_of_5() {
         "a wide page should take a handful of statements: {statements:?}"
     );
 }
+
+#[tokio::test]
+async fn a_created_project_is_read_at_once_on_every_pooled_connection() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    for round in 0..10 {
+        let created = app
+            .create_project(&ada, json!({ "name": format!("Fresh {round}") }))
+            .await;
+        let id = project(&created)["id"].as_str().unwrap().parse().unwrap();
+        // As many concurrent reads as the pool has connections, so every
+        // connection, whatever its last statement was, reads the new row.
+        let reads = futures::future::join_all((0..16).map(|_| app.store.project_by_id(id))).await;
+        for (i, read) in reads.into_iter().enumerate() {
+            let found = read.expect("the read runs");
+            assert_eq!(
+                found.map(|project| project.id),
+                Some(id),
+                "round {round}, read {i}"
+            );
+        }
+    }
+}
