@@ -44,10 +44,11 @@ pub struct SchemaOptions {
     pub introspection: bool,
 }
 
-/// Builds the executable schema over a store.
-pub fn build(store: Store, options: SchemaOptions) -> AppSchema {
+/// Builds the executable schema. The store, the loaders and the
+/// [`RequestContext`] come with each request: a request may run on a store
+/// scoped to its own transaction.
+pub fn build(options: SchemaOptions) -> AppSchema {
     let mut builder = Schema::build(Query, Mutation, EmptySubscription)
-        .data(store)
         .extension(ErrorCodes {
             introspection: options.introspection,
         })
@@ -77,6 +78,7 @@ fn loader<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::DataLoader {
     ctx.data_unchecked::<loaders::DataLoader>()
 }
 
+/// The request's store (the pool, or the request's scoped transaction).
 fn store<'a>(ctx: &async_graphql::Context<'a>) -> &'a Store {
     ctx.data_unchecked::<Store>()
 }

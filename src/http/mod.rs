@@ -43,12 +43,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: &Config) -> AppState {
-        let schema = crate::graphql::build(
-            store.clone(),
-            SchemaOptions {
-                introspection: config.introspection,
-            },
-        );
+        let schema = crate::graphql::build(SchemaOptions {
+            introspection: config.introspection,
+        });
         AppState {
             store,
             schema,

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -180,10 +181,7 @@ impl Store {
                 idempotency_key::Column::LockedUntil,
                 Expr::value(Option::<chrono::DateTime<Utc>>::None),
             )
-            .filter(idempotency_key::Column::UserId.eq(claim.user_id))
-            .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
-            .filter(idempotency_key::Column::ClaimId.eq(claim.claim_id))
-            .filter(idempotency_key::Column::ResponseStatus.is_null())
+            .filter(still_held(claim))
             .exec(&self.conn())
             .await
             .map_err(internal)?;
@@ -203,10 +201,7 @@ impl Store {
         claim: &IdempotencyClaim,
     ) -> Result<(), domain::Error> {
         idempotency_key::Entity::delete_many()
-            .filter(idempotency_key::Column::UserId.eq(claim.user_id))
-            .filter(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
-            .filter(idempotency_key::Column::ClaimId.eq(claim.claim_id))
-            .filter(idempotency_key::Column::ResponseStatus.is_null())
+            .filter(still_held(claim))
             .exec(&self.conn())
             .await
             .map_err(internal)?;
@@ -222,4 +217,14 @@ impl Store {
             .map_err(internal)?;
         Ok(res.rows_affected)
     }
+}
+
+/// The key's row while `claim` still holds it: claimed by this request and
+/// not yet answered.
+fn still_held(claim: &IdempotencyClaim) -> Condition {
+    Condition::all()
+        .add(idempotency_key::Column::UserId.eq(claim.user_id))
+        .add(idempotency_key::Column::IdempotencyKey.eq(claim.key.as_str()))
+        .add(idempotency_key::Column::ClaimId.eq(claim.claim_id))
+        .add(idempotency_key::Column::ResponseStatus.is_null())
 }

@@ -47,9 +47,10 @@ fn new_token() -> (Uuid, String, String) {
 /// The row id a token names, when it has the shape of one of ours.
 fn token_id(token: &str) -> Option<Uuid> {
     let (id, secret) = token.strip_prefix("pat_")?.split_once('_')?;
-    let well_formed =
-        id.len() == 32 && secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit());
-    well_formed.then(|| Uuid::try_parse(id).ok()).flatten()
+    if id.len() != 32 || secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Uuid::try_parse(id).ok()
 }
 
 /// Whether `token` hashes to the stored digest, compared in constant time.
