@@ -5,15 +5,22 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
 };
+use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 
 use super::error::with_code;
+use super::guard;
 
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// The request names no operation of its document (or one too long to
+/// be a name); Apollo Server's code for the same failure.
+pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
+/// The longest `operationName` looked up (and echoed in an error).
+pub const MAX_OPERATION_NAME: usize = 256;
 
 /// Gives request errors their codes; when introspection is off, refuses
 /// introspection queries with a clear error instead of a silent `null`.
@@ -35,28 +42,42 @@ struct ErrorCodesExtension {
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
-    async fn parse_query(
+    /// Parses the document here, before the library's own parse step:
+    /// that step walks every fragment spread inline (its recursion-depth
+    /// check), so the guard's bounds must hold before it runs.
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|mut error| {
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(name) = &request.operation_name
+            && name.len() > MAX_OPERATION_NAME
+        {
+            return Err(with_code(
+                ServerError::new(
+                    format!("The operationName is longer than {MAX_OPERATION_NAME} characters."),
+                    None,
+                ),
+                OPERATION_RESOLUTION_FAILURE,
+            ));
+        }
+        // The parser recurses over nested values: bound the text first.
+        guard::scan(&request.query).map_err(refused)?;
+        let document = parse_query(&request.query).map_err(|error| {
+            let mut error = ServerError::from(error);
             error.message = parse_message(&error.message);
             with_code(error, PARSE_FAILED)
         })?;
-        if let Some(message) = too_wide(&document) {
-            return Err(with_code(
-                ServerError::new(message, None),
-                VALIDATION_FAILED,
+        // Validation walks fragments inline: bound what it would walk.
+        guard::check(&document).map_err(refused)?;
+        if !self.introspection && introspects(&document) {
+            return Err(refused(
+                "Introspection is disabled on this server.".to_owned(),
             ));
         }
-        if !self.introspection && introspects(&document) {
-            let error = ServerError::new("Introspection is disabled on this server.", None);
-            return Err(with_code(error, VALIDATION_FAILED));
-        }
-        Ok(document)
+        request.set_parsed_query(document);
+        next.run(ctx, request).await
     }
 
     async fn validation(
@@ -65,83 +86,29 @@ impl Extension for ErrorCodesExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         next.run(ctx).await.map_err(|errors| {
-            errors
+            let n_errors = errors.len();
+            let mut errors: Vec<ServerError> = errors
                 .into_iter()
+                .take(MAX_VALIDATION_ERRORS)
                 .map(|error| with_code(error, VALIDATION_FAILED))
-                .collect()
+                .collect();
+            if n_errors > MAX_VALIDATION_ERRORS {
+                errors.push(refused(format!(
+                    "{} more validation errors were not listed.",
+                    n_errors - MAX_VALIDATION_ERRORS
+                )));
+            }
+            errors
         })
     }
 }
 
-/// The most aliases, and the most root fields per operation, a document
-/// may have: each is work the server does, and depth and complexity alone
-/// do not bound how many times one cheap field is asked for.
-pub const MAX_ALIASES: usize = 100;
-pub const MAX_ROOT_FIELDS: usize = 100;
+/// The most validation errors a response lists; a document with more
+/// gets one more error that counts the rest.
+pub const MAX_VALIDATION_ERRORS: usize = 20;
 
-/// Why the document asks for too much at once, if it does.
-fn too_wide(document: &ExecutableDocument) -> Option<String> {
-    fn aliases(selection_set: &SelectionSet) -> usize {
-        selection_set
-            .items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(field) => {
-                    usize::from(field.node.alias.is_some())
-                        + aliases(&field.node.selection_set.node)
-                }
-                Selection::InlineFragment(fragment) => aliases(&fragment.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    fn root_fields(
-        selection_set: &SelectionSet,
-        document: &ExecutableDocument,
-        depth: usize,
-    ) -> usize {
-        selection_set
-            .items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(_) => 1,
-                Selection::InlineFragment(fragment) => {
-                    root_fields(&fragment.node.selection_set.node, document, depth)
-                }
-                // Spreads at the root count their fields; the depth guard
-                // stops a fragment cycle (which validation refuses anyway).
-                Selection::FragmentSpread(spread) if depth < 8 => document
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .map_or(0, |fragment| {
-                        root_fields(&fragment.node.selection_set.node, document, depth + 1)
-                    }),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    let n_aliases: usize = document
-        .operations
-        .iter()
-        .map(|(_, operation)| aliases(&operation.node.selection_set.node))
-        .chain(
-            document
-                .fragments
-                .values()
-                .map(|fragment| aliases(&fragment.node.selection_set.node)),
-        )
-        .sum();
-    if n_aliases > MAX_ALIASES {
-        return Some(format!(
-            "The document uses {n_aliases} aliases; at most {MAX_ALIASES} are allowed."
-        ));
-    }
-    document.operations.iter().find_map(|(_, operation)| {
-        let n = root_fields(&operation.node.selection_set.node, document, 0);
-        (n > MAX_ROOT_FIELDS).then(|| {
-            format!("The operation selects {n} root fields; at most {MAX_ROOT_FIELDS} are allowed.")
-        })
-    })
+fn refused(message: String) -> ServerError {
+    with_code(ServerError::new(message, None), VALIDATION_FAILED)
 }
 
 /// Whether any selection of the document asks for `__schema` or `__type`.

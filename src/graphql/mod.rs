@@ -8,6 +8,7 @@ mod connection;
 mod cursor;
 mod error;
 mod extension;
+pub mod guard;
 mod inputs;
 mod loaders;
 mod mutation;

@@ -292,6 +292,9 @@ fn idempotency_key(
 /// How many root fields the mutation the request runs has; `None` when it
 /// runs no mutation (or does not parse).
 fn mutation_root_fields(request: &async_graphql::Request) -> Option<usize> {
+    // A document past the guard's bounds runs no mutation: execution
+    // refuses it with its error before anything recursive runs over it.
+    crate::graphql::guard::scan(&request.query).ok()?;
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let operation = match &request.operation_name {
         Some(name) => document

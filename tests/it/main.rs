@@ -12,6 +12,7 @@ mod create_project;
 mod errors;
 mod fuzz;
 mod helpers;
+mod hostile;
 mod http;
 mod idempotency;
 mod leaks;

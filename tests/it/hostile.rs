@@ -1,0 +1,268 @@
+//! Hostile documents: requests shaped to crash the process, hold a core or
+//! starve other tenants. Each is refused with a code in bounded time while
+//! `/health/live` and another user's createProject answer promptly.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, error_codes, project, spawn_app};
+
+/// Generous bounds for this shared 2-core machine: a hostile request is
+/// refused within `REFUSED_WITHIN`, and others are served within
+/// `SERVED_WITHIN` while it runs.
+const REFUSED_WITHIN: Duration = Duration::from_secs(2);
+const SERVED_WITHIN: Duration = Duration::from_secs(2);
+
+/// How a hostile document reaches the server.
+pub enum Door {
+    Post(Value),
+    Get(String),
+}
+
+/// Sends `door` eight times at once together with a health check and a
+/// create of `other`; asserts every hostile copy is refused with `code` (a
+/// message containing `words`) within the bound, and the others served.
+pub async fn refused_while_others_are_served(
+    app: &TestApp,
+    other: &TestUser,
+    label: &str,
+    door: &Door,
+    code: &str,
+    words: &str,
+) {
+    let hostile = async {
+        let started = Instant::now();
+        let copies = (0..8).map(|_| send(app, door));
+        let answers = futures::future::join_all(copies).await;
+        (started.elapsed(), answers)
+    };
+    let others = async {
+        // Let the hostile requests start first.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = Instant::now();
+        let live = app.client.get(app.url("/health/live")).send();
+        let name = format!("Other {label}");
+        let create = app.create_project(other, json!({ "name": name }));
+        let (live, created) = tokio::join!(live, create);
+        (started.elapsed(), live, created)
+    };
+    let ((hostile_took, answers), (others_took, live, created)) = tokio::join!(hostile, others);
+    for (status, body) in answers {
+        assert!(
+            status == StatusCode::OK || status.is_client_error(),
+            "{label}: {status} {body}"
+        );
+        assert_eq!(error_codes(&body), [code], "{label}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{label}: {message}");
+        assert!(body["data"].is_null(), "{label}: {body}");
+    }
+    assert!(
+        hostile_took < REFUSED_WITHIN,
+        "{label}: took {hostile_took:?}"
+    );
+    assert_eq!(
+        live.expect("live answers").status(),
+        StatusCode::OK,
+        "{label}"
+    );
+    assert!(
+        project(&created)["id"].is_string(),
+        "{label}: the other create failed: {created}"
+    );
+    assert!(
+        others_took < SERVED_WITHIN,
+        "{label}: others took {others_took:?}"
+    );
+}
+
+async fn send(app: &TestApp, door: &Door) -> (StatusCode, Value) {
+    let request = match door {
+        Door::Post(body) => app.client.post(app.url("/graphql")).json(body),
+        Door::Get(query) => app
+            .client
+            .get(app.url("/graphql"))
+            .query(&[("query", query.as_str())]),
+    };
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+fn post(query: String) -> Door {
+    Door::Post(json!({ "query": query }))
+}
+
+/// `query { ...F1 }` where each of `levels` fragments spreads the next one
+/// `spreads` times.
+fn spread_fragments(levels: usize, spreads: usize) -> String {
+    let mut document = String::from("query { ...F1 }");
+    for level in 1..=levels {
+        let body = format!("...F{} ", level + 1).repeat(spreads);
+        document.push_str(&format!(" fragment F{level} on Query {{ {body} }}"));
+    }
+    document.push_str(&format!(
+        " fragment F{} on Query {{ regions {{ code }} }}",
+        levels + 1
+    ));
+    document
+}
+
+#[tokio::test]
+async fn deeply_nested_values_are_refused_before_parsing_on_every_door() {
+    let app = spawn_app().await;
+    let other = app.create_user("other@example.com").await;
+    let list = |levels: usize| format!("{}\"a\"{}", "[".repeat(levels), "]".repeat(levels));
+    let object = |levels: usize| format!("{}1{}", "{a:".repeat(levels), "}".repeat(levels));
+    let cases = [
+        (
+            "a list 1,600 deep",
+            post(format!(
+                "{{ organization(slug: {}) {{ id }} }}",
+                list(1_600)
+            )),
+        ),
+        (
+            "an object 1,300 deep",
+            post(format!(
+                "{{ organization(slug: {}) {{ id }} }}",
+                object(1_300)
+            )),
+        ),
+        (
+            "a list 100,000 deep",
+            post(format!(
+                "{{ organization(slug: {}) {{ id }} }}",
+                list(100_000)
+            )),
+        ),
+        (
+            "over GET",
+            Door::Get(format!(
+                "{{ organization(slug: {}) {{ id }} }}",
+                list(1_600)
+            )),
+        ),
+        (
+            "a mutation over GET",
+            Door::Get(format!(
+                "mutation {{ createProject(input: {}) {{ clientMutationId }} }}",
+                object(1_300)
+            )),
+        ),
+        (
+            "a variable's default value",
+            post(format!(
+                "query($s: [String] = {}) {{ regions {{ code }} }}",
+                list(1_600)
+            )),
+        ),
+        (
+            "selections 2,000 deep",
+            post(format!("{}{}", "{ a ".repeat(2_000), "}".repeat(2_000))),
+        ),
+    ];
+    for (label, door) in &cases {
+        refused_while_others_are_served(
+            &app,
+            &other,
+            label,
+            door,
+            "GRAPHQL_VALIDATION_FAILED",
+            "levels deep",
+        )
+        .await;
+    }
+    // The mutation over GET wrote nothing.
+    let n = app.count("SELECT COUNT(*) AS n FROM projects").await;
+    assert_eq!(n, cases.len() as i64, "only the others' creates");
+}
+
+#[tokio::test]
+async fn exponential_fragments_directives_and_copies_are_refused_with_one_error() {
+    let app = spawn_app().await;
+    let other = app.create_user("other@example.com").await;
+    let cases = [
+        (
+            "8 levels of 15 spreads",
+            post(spread_fragments(8, 15)),
+            "expands to",
+        ),
+        (
+            "8 levels of 20 spreads",
+            post(spread_fragments(8, 20)),
+            "expands to",
+        ),
+        (
+            "5 levels of 120 spreads",
+            post(spread_fragments(5, 120)),
+            "fragment spreads",
+        ),
+        ("over GET", Door::Get(spread_fragments(8, 20)), "expands to"),
+        (
+            "300,000 copies of one field",
+            post(format!("{{ regions {{ {} }} }}", "a ".repeat(300_000))),
+            "tokens",
+        ),
+        (
+            "40,000 @include",
+            post(format!(
+                "{{ regions {{ code {} }} }}",
+                "@include(if: true) ".repeat(40_000)
+            )),
+            "directives",
+        ),
+        (
+            "a fragment chain 100 long",
+            post({
+                let mut document = String::from("query { ...C0 }");
+                for i in 0..100 {
+                    document.push_str(&format!(" fragment C{i} on Query {{ ...C{} }}", i + 1));
+                }
+                document + " fragment C100 on Query { regions { code } }"
+            }),
+            "levels deep",
+        ),
+    ];
+    for (label, door, words) in &cases {
+        refused_while_others_are_served(
+            &app,
+            &other,
+            label,
+            door,
+            "GRAPHQL_VALIDATION_FAILED",
+            words,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn thousands_of_invalid_fields_are_one_bounded_list_of_errors() {
+    let app = spawn_app().await;
+    let query = format!(
+        "{{ regions {{ {} }} }}",
+        (0..1_500)
+            .map(|i| format!("nope{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let (status, body) = app.graphql(None, &query, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 21, "20 errors and one that counts the rest");
+    assert!(
+        errors[20]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1480 more"),
+        "{body}"
+    );
+    assert!(
+        body.to_string().len() < 10_000,
+        "{} bytes",
+        body.to_string().len()
+    );
+}
