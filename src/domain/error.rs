@@ -70,6 +70,8 @@ pub enum Error {
     OrganizationSlugTaken { slug: String },
     #[error("{message}")]
     NotFound { message: String },
+    #[error("The request reads more than {max} rows; ask for smaller pages or fewer nested lists.")]
+    TooManyRows { max: usize },
     #[error("The database cannot be reached right now; please retry shortly.")]
     ServiceUnavailable,
     #[error("An internal error occurred; it has been logged.")]
@@ -115,6 +117,7 @@ impl Error {
             Error::DependencyNotFound { .. } => "DEPENDENCY_NOT_FOUND",
             Error::MaxProjectsReached { .. } => "MAX_PROJECTS_REACHED",
             Error::NotFound { .. } => "NOT_FOUND",
+            Error::TooManyRows { .. } => "QUERY_TOO_EXPENSIVE",
             Error::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Error::Internal => "INTERNAL_SERVER_ERROR",
         }
@@ -146,6 +149,7 @@ impl Error {
             Error::MaxProjectsReached { max, current } => {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }
+            Error::TooManyRows { max } => Some(json!({ "maxRows": max })),
             _ => None,
         }
     }

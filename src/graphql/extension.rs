@@ -12,7 +12,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 
 use super::error::with_code;
-use super::guard;
+use super::{MAX_COMPLEXITY, guard};
 
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -90,7 +90,14 @@ impl Extension for ErrorCodesExtension {
             let mut errors: Vec<ServerError> = errors
                 .into_iter()
                 .take(MAX_VALIDATION_ERRORS)
-                .map(|error| with_code(error, VALIDATION_FAILED))
+                .map(|mut error| {
+                    if error.message == "Query is too complex." {
+                        error.message = format!(
+                            "The query is too complex: its cost is over {MAX_COMPLEXITY}, with a page's fields counted once per item it may return (first, default 20) and a list's ten times; ask for smaller pages or fewer nested lists."
+                        );
+                    }
+                    with_code(error, VALIDATION_FAILED)
+                })
                 .collect();
             if n_errors > MAX_VALIDATION_ERRORS {
                 errors.push(refused(format!(

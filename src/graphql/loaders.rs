@@ -5,6 +5,7 @@
 //! One `Loaders` per request; each key type is its own batch.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::dataloader::{HashMapCache, Loader};
 use uuid::Uuid;
@@ -33,16 +34,39 @@ pub struct Loaders {
     pub store: Store,
     /// The caller, for `ViewerRoleKey`.
     pub viewer: Option<Uuid>,
+    /// Rows this request has read so far; see [`Loaders::charge`].
+    rows: AtomicUsize,
 }
+
+/// The most rows one request may read. The complexity limit already
+/// refuses documents that could ask for more; this holds even where an
+/// estimate is wrong (a list longer than its assumed size).
+pub const MAX_ROWS_PER_REQUEST: usize = 20_000;
 
 /// Loaded values are kept for the request, so a key asked for on two
 /// levels of one query is read once.
 pub type DataLoader = async_graphql::dataloader::DataLoader<Loaders, HashMapCache>;
 
 impl Loaders {
+    /// Counts `n` rows read; `QUERY_TOO_EXPENSIVE` once the request has
+    /// read more than [`MAX_ROWS_PER_REQUEST`].
+    pub fn charge(&self, n: usize) -> Result<(), domain::Error> {
+        let total = self.rows.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+        if total > MAX_ROWS_PER_REQUEST {
+            return Err(domain::Error::TooManyRows {
+                max: MAX_ROWS_PER_REQUEST,
+            });
+        }
+        Ok(())
+    }
+
     pub fn data_loader(store: Store, viewer: Option<Uuid>) -> DataLoader {
         DataLoader::with_cache(
-            Loaders { store, viewer },
+            Loaders {
+                store,
+                viewer,
+                rows: AtomicUsize::new(0),
+            },
             tokio::spawn,
             HashMapCache::default(),
         )
@@ -59,6 +83,7 @@ impl Loader<OrganizationKey> for Loaders {
     ) -> Result<HashMap<OrganizationKey, Organization>, domain::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
         let organizations = self.store.organizations_by_ids(&ids).await?;
+        self.charge(organizations.len())?;
         Ok(organizations
             .into_iter()
             .map(|organization| (OrganizationKey(organization.id), organization))
@@ -73,6 +98,7 @@ impl Loader<UserKey> for Loaders {
     async fn load(&self, keys: &[UserKey]) -> Result<HashMap<UserKey, User>, domain::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
         let users = self.store.users_by_ids(&ids).await?;
+        self.charge(users.len())?;
         Ok(users
             .into_iter()
             .map(|user| (UserKey(user.id), user))
@@ -90,6 +116,7 @@ impl Loader<ProjectKey> for Loaders {
     ) -> Result<HashMap<ProjectKey, Project>, domain::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
         let projects = self.store.projects_by_ids(&ids).await?;
+        self.charge(projects.len())?;
         Ok(projects
             .into_iter()
             .map(|project| (ProjectKey(project.id), project))
@@ -107,6 +134,7 @@ impl Loader<MembersKey> for Loaders {
     ) -> Result<HashMap<MembersKey, Vec<ProjectMember>>, domain::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
         let mut members = self.store.members_of_projects(&ids).await?;
+        self.charge(members.values().map(Vec::len).sum())?;
         Ok(keys
             .iter()
             .map(|key| (*key, members.remove(&key.0).unwrap_or_default()))

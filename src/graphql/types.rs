@@ -11,7 +11,7 @@ use super::connection::{AuditEventConnection, ProjectConnection, ProjectFilter};
 use super::cursor::{self, CursorKind};
 use super::error::resolver_error;
 use super::loaders::{MembersKey, OrganizationKey, ProjectKey, UserKey, ViewerRoleKey};
-use super::{loader, principal, store};
+use super::{list_cost, loader, page_cost, principal, store};
 use crate::domain;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -109,6 +109,7 @@ impl User {
     }
     /// The organizations this user belongs to, personal one first. Only
     /// readable on the caller themself.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
         let principal = principal(ctx).map_err(|err| resolver_error(ctx, &err))?;
         if principal.user_id != self.0.id {
@@ -117,6 +118,10 @@ impl User {
         let organizations = store(ctx)
             .organizations_of(self.0.id)
             .await
+            .and_then(|organizations| {
+                loader(ctx).loader().charge(organizations.len())?;
+                Ok(organizations)
+            })
             .map_err(|err| resolver_error(ctx, &err))?;
         Ok(organizations
             .into_iter()
@@ -163,6 +168,7 @@ impl Organization {
         Ok(role.map(Role::from))
     }
     /// The organization's projects in creation order.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +185,7 @@ impl Organization {
             let page = store(ctx)
                 .projects_page(self.0.id, &filter, after, first)
                 .await?;
+            loader(ctx).loader().charge(page.items.len())?;
             Ok(ProjectConnection {
                 organization_id: self.0.id,
                 filter,
@@ -190,6 +197,7 @@ impl Organization {
         res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
     /// What happened in the organization, newest first.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -204,6 +212,7 @@ impl Organization {
             let page = store(ctx)
                 .audit_events_page(self.0.id, after, first)
                 .await?;
+            loader(ctx).loader().charge(page.items.len())?;
             Ok(AuditEventConnection {
                 organization_id: self.0.id,
                 has_previous_page: after.is_some(),
@@ -369,6 +378,7 @@ impl Project {
         }
     }
     /// Projects of the same organization this one depends on.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn dependencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
         let keys = self.0.dependency_ids.iter().map(|id| ProjectKey(*id));
         let mut projects = loader(ctx)
@@ -389,6 +399,7 @@ impl Project {
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         load_user(ctx, self.0.created_by).await
     }
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectMember>> {
         let members = load_members(ctx, self.0.id).await?;
         Ok(members

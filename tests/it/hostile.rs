@@ -266,3 +266,78 @@ async fn thousands_of_invalid_fields_are_one_bounded_list_of_errors() {
         body.to_string().len()
     );
 }
+
+/// `organization { projects(first: 100) { nodes { organization { … } } } }`
+/// with `levels` pages of 100, each project's organization listing its
+/// projects again.
+fn nested_pages(slug: &str, levels: usize) -> String {
+    let open = "projects(first: 100) { nodes { id organization { ";
+    format!(
+        "{{ organization(slug: \"{slug}\") {{ {} slug {} }} }}",
+        open.repeat(levels),
+        "} } } ".repeat(levels)
+    )
+}
+
+#[tokio::test]
+async fn nested_pages_cost_what_they_may_return_and_are_refused_up_front() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let other = app.create_user("other@example.com").await;
+    for i in 0..10 {
+        app.create_project(&ada, json!({ "name": format!("P{i}") }))
+            .await;
+    }
+    for levels in [2, 3, 4] {
+        let query = nested_pages(&ada.organization_slug, levels);
+        let door = Door::Post(json!({ "query": query }));
+        refused_while_others_are_served(
+            &app,
+            &other,
+            &format!("{levels} levels of pages of 100"),
+            &door,
+            "GRAPHQL_VALIDATION_FAILED",
+            "too complex",
+        )
+        .await;
+    }
+    // The same shape with the default page size and the wide page of 100
+    // projects with their relations are served.
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            &nested_pages(&ada.organization_slug, 2).replace("first: 100", "first: 5"),
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let nodes = &body["data"]["organization"]["projects"]["nodes"];
+    assert_eq!(
+        nodes[0]["organization"]["projects"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            r#"query($slug: String!) { organization(slug: $slug) { projects(first: 100) { nodes {
+                id slug name description status stage mode defaultStickiness featureLimit environments
+                changeRequestEnvironments { name requiredApprovals } permissions { public }
+                settings { defaultLocale supportedLocales defaultPlatform supportedPlatforms thumbnailUrl }
+                deployment { region runtime } metadata createdAt updatedAt membersCount
+                organization { id slug viewerRole } createdBy { email }
+                members { role user { email } } dependencies { slug createdBy { email } } } } } }"#,
+            json!({ "slug": ada.organization_slug }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["organization"]["projects"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+}

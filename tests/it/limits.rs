@@ -53,7 +53,7 @@ async fn depth_complexity_aliases_and_root_fields_are_limited_by_name() {
         "ofType { ".repeat(16),
         " }".repeat(16)
     );
-    let complex = format!("{{ regions {{ {} }} }}", "code ".repeat(2_001));
+    let complex = "{ organization(slug: \"x\") { projects(first: 100) { nodes { organization { projects(first: 100) { nodes { id } } } } } } }".to_owned();
     let aliases = format!(
         "{{ {} }}",
         (0..101)
