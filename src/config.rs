@@ -36,6 +36,15 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub database_max_connections: u32,
+    /// The most organizations one user may create (their personal one not
+    /// counted), so that the plan limit bounds what one user can make.
+    #[arg(
+        long,
+        env = "MAX_ORGANIZATIONS_PER_USER",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_organizations_per_user: u32,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +123,7 @@ impl DatabaseArgs {
             url: self.database_url.clone(),
             acquire_timeout: Duration::from_secs(self.database_acquire_timeout),
             max_connections: self.database_max_connections,
+            max_organizations_per_user: self.max_organizations_per_user,
         }
     }
 }

@@ -66,6 +66,8 @@ pub enum Error {
         "This organization has reached its plan's limit of {max} projects; archive a project or upgrade the plan."
     )]
     MaxProjectsReached { max: i64, current: i64 },
+    #[error("You already own {current} organizations, the most one user may create ({max}).")]
+    MaxOrganizationsReached { max: u32, current: u64 },
     #[error("An organization with the slug '{slug}' already exists.")]
     OrganizationSlugTaken { slug: String },
     #[error("{message}")]
@@ -116,6 +118,7 @@ impl Error {
             }
             Error::DependencyNotFound { .. } => "DEPENDENCY_NOT_FOUND",
             Error::MaxProjectsReached { .. } => "MAX_PROJECTS_REACHED",
+            Error::MaxOrganizationsReached { .. } => "MAX_ORGANIZATIONS_REACHED",
             Error::NotFound { .. } => "NOT_FOUND",
             Error::TooManyRows { .. } => "QUERY_TOO_EXPENSIVE",
             Error::ServiceUnavailable => "SERVICE_UNAVAILABLE",
@@ -150,6 +153,9 @@ impl Error {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }
             Error::TooManyRows { max } => Some(json!({ "maxRows": max })),
+            Error::MaxOrganizationsReached { max, current } => {
+                Some(json!({ "maxOrganizations": max, "currentOrganizations": current }))
+            }
             _ => None,
         }
     }

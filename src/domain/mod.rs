@@ -16,6 +16,7 @@ mod project;
 mod properties;
 mod rules;
 mod slug;
+mod text;
 mod validate;
 
 pub use audit::AuditEvent;

@@ -54,6 +54,16 @@ pub fn schema_error(schema: &Value) -> Result<(), String> {
     if !schema.is_object() {
         return Err("The project metadata schema must be a JSON Schema object.".into());
     }
+    if let Some(problem) = super::text::json_problem(schema) {
+        return Err(format!("The project metadata schema is refused: {problem}"));
+    }
+    let size = schema.to_string().len();
+    if size > super::validate::MAX_METADATA_BYTES {
+        return Err(format!(
+            "The project metadata schema must be at most {} bytes of JSON; this is {size}.",
+            super::validate::MAX_METADATA_BYTES
+        ));
+    }
     check_schema(schema).map_err(|message| {
         format!("The project metadata schema is not a valid JSON Schema: {message}")
     })

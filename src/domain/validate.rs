@@ -18,6 +18,7 @@ use super::project::{
     ProjectMode, ProjectSettings, SettingsInput, SlugChoice,
 };
 use super::slug::{derive_slug, validate_slug};
+use super::text;
 use crate::field_path;
 
 pub const MAX_NAME_LEN: usize = 200;
@@ -66,14 +67,20 @@ pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
 
     let (name, slug) = name_and_slug(&input.name, input.slug, &mut errors);
 
-    if let Some(description) = &input.description
-        && description.chars().count() > MAX_DESCRIPTION_LEN
-    {
-        errors.push(Error::input(
-            "INVALID_DESCRIPTION",
-            field_path!["input", "description"],
-            format!("The description must be at most {MAX_DESCRIPTION_LEN} characters long."),
-        ));
+    if let Some(description) = &input.description {
+        if description.chars().count() > MAX_DESCRIPTION_LEN {
+            errors.push(Error::input(
+                "INVALID_DESCRIPTION",
+                field_path!["input", "description"],
+                format!("The description must be at most {MAX_DESCRIPTION_LEN} characters long."),
+            ));
+        } else if text::has_control(description) {
+            errors.push(Error::input(
+                "INVALID_DESCRIPTION",
+                field_path!["input", "description"],
+                "The description must not contain control characters other than tabs and line breaks (no NUL, no terminal escape sequences).",
+            ));
+        }
     }
 
     let settings = settings(input.settings.unwrap_or_default(), &mut errors);
@@ -251,6 +258,9 @@ fn validate_name(name: &str) -> Result<(), String> {
     if name.chars().any(char::is_control) {
         return Err("The name must not contain control characters.".into());
     }
+    if let Some(problem) = text::name_problem(name) {
+        return Err(problem.into());
+    }
     if HTML_TAG.is_match(name) {
         return Err("The name must not contain HTML tags.".into());
     }
@@ -411,6 +421,10 @@ fn check_url(raw: &str) -> Result<(), String> {
             "The thumbnail URL must be at most {MAX_URL_LEN} characters long."
         ));
     }
+    // The URL parser would drop or encode them; refuse what was sent.
+    if raw.chars().any(char::is_control) {
+        return Err("The thumbnail URL must not contain control characters.".into());
+    }
     let url = url::Url::parse(raw).map_err(|_| {
         format!("'{raw}' is not an absolute URL (like 'https://cdn.example.com/a.png').")
     })?;
@@ -506,6 +520,10 @@ fn check_metadata(metadata: &serde_json::Value, errors: &mut Vec<Error>) {
             field,
             "Metadata must be a JSON object.",
         ));
+        return;
+    }
+    if let Some(problem) = text::json_problem(metadata) {
+        errors.push(Error::input("INVALID_METADATA", field, problem));
         return;
     }
     let size = metadata.to_string().len();

@@ -2,7 +2,7 @@
 //! (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`), which async-graphql
 //! leaves without one.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
@@ -32,12 +32,16 @@ impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ErrorCodesExtension {
             introspection: self.introspection,
+            input_errors: Mutex::new(Vec::new()),
         })
     }
 }
 
 struct ErrorCodesExtension {
     introspection: bool,
+    /// Input errors found while preparing the request, reported with the
+    /// validation errors (prepare_request can return only one error).
+    input_errors: Mutex<Vec<ServerError>>,
 }
 
 #[async_trait::async_trait]
@@ -76,6 +80,23 @@ impl Extension for ErrorCodesExtension {
                 "Introspection is disabled on this server.".to_owned(),
             ));
         }
+        let nul_errors: Vec<ServerError> = guard::nul_fields(&document, &request.variables)
+            .into_iter()
+            .take(MAX_VALIDATION_ERRORS)
+            .map(|field| {
+                let mut error = ServerError::new(
+                    "The value must not contain the NUL character (U+0000).",
+                    None,
+                );
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                extensions.set("code", "BAD_USER_INPUT");
+                extensions.set("field", async_graphql::Value::List(field));
+                error
+            })
+            .collect();
+        if let Ok(mut input_errors) = self.input_errors.lock() {
+            *input_errors = nul_errors;
+        }
         request.set_parsed_query(document);
         next.run(ctx, request).await
     }
@@ -85,7 +106,24 @@ impl Extension for ErrorCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let input_errors = self
+            .input_errors
+            .lock()
+            .map(|mut errors| std::mem::take(&mut *errors))
+            .unwrap_or_default();
+        let validated = next.run(ctx).await;
+        if !input_errors.is_empty() {
+            let mut errors = input_errors;
+            if let Err(more) = validated {
+                errors.extend(
+                    more.into_iter()
+                        .map(|error| with_code(error, VALIDATION_FAILED)),
+                );
+            }
+            errors.truncate(MAX_VALIDATION_ERRORS);
+            return Err(errors);
+        }
+        validated.map_err(|errors| {
             let n_errors = errors.len();
             let mut errors: Vec<ServerError> = errors
                 .into_iter()

@@ -19,6 +19,8 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Value, Variables};
+use async_graphql_value::{ConstValue, Value as Literal};
 
 /// The most lexical tokens a document may have.
 pub const MAX_TOKENS: usize = 20_000;
@@ -259,6 +261,120 @@ impl<'a> Walk<'a> {
             }
         }
         Ok(total)
+    }
+}
+
+/// The argument paths (`["input", "metadata", "k"]`) of every string or
+/// object key holding a NUL character, in literals and in variables: a
+/// NUL can be stored in neither store's text reliably (PostgreSQL refuses
+/// it), so it is refused before execution, on every field at once.
+/// Recursion follows the document, which [`scan`] bounded to
+/// [`MAX_NESTING`] levels; variables come from JSON, bounded by its
+/// parser to 128.
+pub fn nul_fields(document: &ExecutableDocument, variables: &Variables) -> Vec<Vec<Value>> {
+    let mut found = Vec::new();
+    // Where each variable is first used, as an argument path.
+    let mut uses: HashMap<&str, Vec<Value>> = HashMap::new();
+    let mut selection_sets: Vec<&SelectionSet> = document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set.node)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| &fragment.node.selection_set.node),
+        )
+        .collect();
+    while let Some(selection_set) = selection_sets.pop() {
+        for item in &selection_set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    for (name, value) in &field.node.arguments {
+                        let path = vec![Value::String(name.node.to_string())];
+                        literal(&value.node, path, &mut found, &mut uses);
+                    }
+                    selection_sets.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => {
+                    selection_sets.push(&fragment.node.selection_set.node);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    for (_, operation) in document.operations.iter() {
+        for definition in &operation.node.variable_definitions {
+            let name = definition.node.name.node.as_str();
+            if let Some(default) = &definition.node.default_value {
+                let path = uses
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| vec![Value::String(name.to_owned())]);
+                constant(&default.node, path, &mut found);
+            }
+        }
+    }
+    for (name, value) in variables.iter() {
+        let path = uses
+            .get(name.as_str())
+            .cloned()
+            .unwrap_or_else(|| vec![Value::String(name.to_string())]);
+        constant(value, path, &mut found);
+    }
+    found
+}
+
+fn literal<'a>(
+    value: &'a Literal,
+    path: Vec<Value>,
+    found: &mut Vec<Vec<Value>>,
+    uses: &mut HashMap<&'a str, Vec<Value>>,
+) {
+    match value {
+        Literal::Variable(name) => {
+            uses.entry(name.as_str()).or_insert(path);
+        }
+        Literal::String(text) if text.contains('\0') => found.push(path),
+        Literal::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut inner = path.clone();
+                inner.push(Value::from(i as u64));
+                literal(item, inner, found, uses);
+            }
+        }
+        Literal::Object(fields) => {
+            for (key, item) in fields {
+                let mut inner = path.clone();
+                inner.push(Value::String(key.to_string()));
+                literal(item, inner, found, uses);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn constant(value: &ConstValue, path: Vec<Value>, found: &mut Vec<Vec<Value>>) {
+    match value {
+        ConstValue::String(text) if text.contains('\0') => found.push(path),
+        ConstValue::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut inner = path.clone();
+                inner.push(Value::from(i as u64));
+                constant(item, inner, found);
+            }
+        }
+        ConstValue::Object(fields) => {
+            for (key, item) in fields {
+                let mut inner = path.clone();
+                inner.push(Value::String(key.to_string()));
+                if key.contains('\0') {
+                    found.push(inner.clone());
+                }
+                constant(item, inner, found);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -27,7 +27,12 @@ use crate::graphql::{Loaders, RequestContext, error_response};
 use crate::store::{Claim, IdempotencyClaim, Store};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-const REQUEST_ERROR_CODES: [&str; 2] = ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"];
+const REQUEST_ERROR_CODES: [&str; 4] = [
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "OPERATION_RESOLUTION_FAILURE",
+    "BAD_USER_INPUT",
+];
 
 /// The media type a response is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -477,7 +482,10 @@ async fn run(
             principal,
             request_id,
         });
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        give_code(error);
+    }
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| {
@@ -505,6 +513,32 @@ async fn run(
         StatusCode::OK
     };
     (status, body)
+}
+
+/// Gives a code to the errors async-graphql raises without one: the
+/// request names no operation of its document, or an argument's value does
+/// not fit its type (a 32-bit `Int` overflow, found only as the field runs).
+fn give_code(error: &mut async_graphql::ServerError) {
+    if error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some())
+    {
+        return;
+    }
+    let code = if error.message.starts_with("Unknown operation named")
+        || error.message.starts_with("Operation name required")
+    {
+        "OPERATION_RESOLUTION_FAILURE"
+    } else if error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
 }
 
 /// An error raised before execution, with its HTTP status.

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use rand::RngCore;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -222,6 +223,31 @@ impl Store {
         new: &NewOrganization,
     ) -> Result<Organization, domain::Error> {
         let txn = self.begin_write().await?;
+        // Lock the creator's row: a user's creates queue here, so the count
+        // below cannot race (on SQLite, BEGIN IMMEDIATE already serialises).
+        user::Entity::find_by_id(principal.user_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await
+            .map_err(internal)?;
+        let owned_ids = sea_orm::sea_query::Query::select()
+            .column(organization_member::Column::OrganizationId)
+            .from(organization_member::Entity)
+            .and_where(organization_member::Column::UserId.eq(principal.user_id))
+            .and_where(organization_member::Column::Role.eq(Role::Owner.as_str()))
+            .to_owned();
+        let owned = organization::Entity::find()
+            .filter(organization::Column::PersonalOwnerId.is_null())
+            .filter(organization::Column::Id.in_subquery(owned_ids))
+            .count(&txn)
+            .await
+            .map_err(internal)?;
+        if owned >= u64::from(self.max_organizations_per_user) {
+            return Err(domain::Error::MaxOrganizationsReached {
+                max: self.max_organizations_per_user,
+                current: owned,
+            });
+        }
         let slug = match &new.slug {
             SlugChoice::Explicit(slug) => slug.clone(),
             SlugChoice::Derived(base) => free_organization_slug(&txn, base).await?,

@@ -43,6 +43,7 @@ pub struct Store {
     /// that proves a request's cost does not grow with its page size.
     statements: Arc<AtomicU64>,
     scope: Option<Arc<DatabaseTransaction>>,
+    max_organizations_per_user: u32,
 }
 
 /// How to open the pool.
@@ -51,6 +52,8 @@ pub struct StoreOptions {
     pub url: String,
     pub acquire_timeout: Duration,
     pub max_connections: u32,
+    /// The most organizations one user may own besides the personal one.
+    pub max_organizations_per_user: u32,
 }
 
 impl StoreOptions {
@@ -59,6 +62,7 @@ impl StoreOptions {
             url: url.into(),
             acquire_timeout: Duration::from_secs(5),
             max_connections: 16,
+            max_organizations_per_user: 10,
         }
     }
 }
@@ -96,6 +100,7 @@ impl Store {
             db,
             statements,
             scope: None,
+            max_organizations_per_user: options.max_organizations_per_user,
         })
     }
 
@@ -141,6 +146,7 @@ impl Store {
             db: self.db.clone(),
             statements: self.statements.clone(),
             scope: Some(Arc::new(txn)),
+            max_organizations_per_user: self.max_organizations_per_user,
         })
     }
 

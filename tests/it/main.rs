@@ -22,3 +22,4 @@ mod reads;
 mod rules;
 mod schema;
 mod shutdown;
+mod unsafe_input;
