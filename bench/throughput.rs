@@ -97,6 +97,7 @@ async fn main() {
         request_timeout: Duration::from_secs(30),
         shutdown_grace: Duration::from_secs(5),
         rate_limit: None,
+        connections: Default::default(),
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");

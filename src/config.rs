@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::http::connections::ConnectionLimits;
 use crate::store::StoreOptions;
 
 /// A SQLite file in the working directory, created on first start.
@@ -75,6 +76,19 @@ pub struct ServeArgs {
     #[arg(long, env = "RATE_LIMIT_BURST")]
     pub rate_limit_burst: Option<u32>,
 
+    /// Seconds a client may take to send a request's headers, from its
+    /// first byte.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds a connection may stay open with no request and no traffic.
+    #[arg(long, env = "IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+
+    /// Connections open at once; one more is closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4_096)]
+    pub max_connections: usize,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -89,6 +103,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
     pub rate_limit: Option<RateLimit>,
+    pub connections: ConnectionLimits,
 }
 
 /// Requests per second and burst for each API token.
@@ -113,6 +128,11 @@ impl Config {
                     .and_then(NonZeroU32::new)
                     .unwrap_or(per_second),
             }),
+            connections: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(serve.header_read_timeout),
+                idle_timeout: Duration::from_secs(serve.idle_timeout),
+                max_connections: serve.max_connections.max(1),
+            },
         }
     }
 }

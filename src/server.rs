@@ -15,6 +15,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Runs the server on `config.listen` until SIGTERM or Ctrl-C.
 pub async fn run_until_signal(config: Config) -> Result<(), BoxError> {
+    if let Some(limit) = crate::http::connections::raise_file_limit() {
+        tracing::debug!(open_files = limit, "file limit raised");
+    }
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     run(config, listener, shutdown_signal()).await
@@ -57,13 +60,13 @@ pub async fn serve(
     // back with their connections.
     let signalled = Arc::new(Notify::new());
     let notify = signalled.clone();
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let serve = crate::http::connections::serve(listener, router, config.connections, async move {
         shutdown.await;
         notify.notify_one();
     });
     let grace = config.shutdown_grace;
     tokio::select! {
-        res = serve => res?,
+        () = serve => {}
         () = async {
             signalled.notified().await;
             tokio::time::sleep(grace).await;

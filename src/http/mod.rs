@@ -3,6 +3,7 @@
 //! tracing, body limit, timeout, compression).
 
 mod auth;
+pub mod connections;
 mod graphiql;
 mod graphql;
 mod health;

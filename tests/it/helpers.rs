@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use projects_api::config::Config;
+use projects_api::http::connections::ConnectionLimits;
 use projects_api::store::{CreatedUser, Store, StoreOptions};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -141,6 +142,7 @@ pub struct AppOptions {
     pub request_timeout: Duration,
     pub acquire_timeout: Duration,
     pub rate_limit: Option<projects_api::config::RateLimit>,
+    pub connections: ConnectionLimits,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -152,6 +154,7 @@ impl Default for AppOptions {
             request_timeout: Duration::from_secs(30),
             acquire_timeout: Duration::from_secs(5),
             rate_limit: None,
+            connections: ConnectionLimits::default(),
             rewrite_database_url: None,
         }
     }
@@ -179,6 +182,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         request_timeout: options.request_timeout,
         shutdown_grace: Duration::from_secs(30),
         rate_limit: options.rate_limit,
+        connections: options.connections,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

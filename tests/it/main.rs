@@ -8,6 +8,7 @@
 mod auth;
 mod cli;
 mod concurrency;
+mod connections;
 mod create_project;
 mod errors;
 mod fuzz;
