@@ -12,6 +12,7 @@ mod m20261123_000001_create_tables;
 mod m20261123_000002_seed_catalogs;
 mod m20261123_000003_idempotency_resume;
 mod m20261123_000004_idempotency_claims;
+mod m20261201_000005_idempotency_resource;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_seed_catalogs::Migration),
             Box::new(m20261123_000003_idempotency_resume::Migration),
             Box::new(m20261123_000004_idempotency_claims::Migration),
+            Box::new(m20261201_000005_idempotency_resource::Migration),
         ]
     }
 }

@@ -19,6 +19,9 @@ pub struct Model {
     pub claim_id: Option<Uuid>,
     /// Until when that request holds the key.
     pub locked_until: Option<DateTimeUtc>,
+    /// What the request created (a project or an organization), written in
+    /// the transaction that created it.
+    pub resource_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

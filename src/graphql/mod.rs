@@ -55,6 +55,12 @@ pub fn list_cost(child_complexity: usize) -> usize {
     1 + LIST_ITEMS.saturating_mul(child_complexity)
 }
 
+/// A retry of an Idempotency-Key whose first request created this
+/// resource (a project or an organization) but left no stored response:
+/// the mutation answers about it and creates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Resume(pub uuid::Uuid);
+
 /// Per-request facts the resolvers need.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -68,8 +74,8 @@ pub struct SchemaOptions {
 }
 
 /// Builds the executable schema. The store, the loaders and the
-/// [`RequestContext`] come with each request: a request may run on a store
-/// scoped to its own transaction.
+/// [`RequestContext`] come with each request: a request sent with an
+/// Idempotency-Key runs on a store bound to its claim.
 pub fn build(options: SchemaOptions) -> AppSchema {
     let mut builder = Schema::build(Query, Mutation, EmptySubscription)
         .extension(ErrorCodes {
@@ -101,7 +107,8 @@ fn loader<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::DataLoader {
     ctx.data_unchecked::<loaders::DataLoader>()
 }
 
-/// The request's store (the pool, or the request's scoped transaction).
+/// The request's store (the pool, bound to the request's idempotency claim
+/// when it has one).
 fn store<'a>(ctx: &async_graphql::Context<'a>) -> &'a Store {
     ctx.data_unchecked::<Store>()
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use super::error::report;
 use super::inputs::{CreateOrganizationInput, CreateProjectInput};
 use super::types::{Organization, Project};
-use super::{principal, store};
+use super::{Resume, principal, store};
 
 use crate::domain;
 
@@ -35,6 +35,9 @@ impl Mutation {
     ) -> Option<CreateOrganizationPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
+            if let Some(Resume(id)) = ctx.data_opt::<Resume>() {
+                return resumed(store(ctx).organizations_by_ids(&[*id]).await);
+            }
             let new = domain::validate_create_organization(input.to_domain())?;
             store(ctx)
                 .create_organization(principal, &new)
@@ -64,6 +67,9 @@ impl Mutation {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
             let store = store(ctx);
+            if let Some(Resume(id)) = ctx.data_opt::<Resume>() {
+                return resumed(store.projects_by_ids(&[*id]).await);
+            }
             let catalogs = store.catalogs().await.map_err(|err| vec![err])?;
             let validated = domain::validate_create(input.to_domain(), &catalogs);
             store.create_project(principal, &validated).await
@@ -79,5 +85,16 @@ impl Mutation {
                 None
             }
         }
+    }
+}
+
+/// The resource a retried Idempotency-Key created the first time.
+fn resumed<T>(found: Result<Vec<T>, domain::Error>) -> Result<T, Vec<domain::Error>> {
+    match found {
+        Ok(mut found) => found.pop().ok_or_else(|| {
+            tracing::error!("the resource an idempotency key recorded is gone");
+            vec![domain::Error::Internal]
+        }),
+        Err(err) => Err(vec![err]),
     }
 }

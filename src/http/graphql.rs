@@ -23,8 +23,9 @@ use super::{AppState, REQUEST_ID, graphiql};
 use crate::domain;
 use sha2::{Digest, Sha256};
 
+use crate::graphql::Resume;
 use crate::graphql::{Loaders, RequestContext, error_response};
-use crate::store::{Claim, IdempotencyClaim, Store};
+use crate::store::{Claim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES, Store};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 4] = [
@@ -344,9 +345,8 @@ async fn execute(
             (keyed, principal)
         }
         (_, principal, _) => {
-            let (status, body) =
-                run(state, &state.store, request, principal, request_id, format).await;
-            return json_response(status, format, &body);
+            let ran = run(state, &state.store, request, principal, request_id, format).await;
+            return json_response(ran.status, format, &ran.body);
         }
     };
 
@@ -355,9 +355,10 @@ async fn execute(
         .store
         .claim_idempotency_key(principal.user_id, &keyed.key, &keyed.request_hash, lease)
         .await;
-    let claim = match claimed {
+    let (claim, resume) = match claimed {
         Err(err) => return domain_error(format, &err, &request_id),
-        Ok(Claim::New(claim)) => claim,
+        Ok(Claim::New(claim)) => (claim, None),
+        Ok(Claim::Resume { claim, resource_id }) => (claim, Some(resource_id)),
         Ok(Claim::Replay { status, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
@@ -390,82 +391,68 @@ async fn execute(
                 "This Idempotency-Key was used with a different request; use a new key.",
             );
         }
-    };
-    match run_keyed(state, &claim, request, principal, &request_id, format).await {
-        Keyed::Stored(status, body) => json_response(status, format, &body),
-        Keyed::Failed(response) => {
-            // Nothing the request wrote was committed (or, when a commit's
-            // outcome is unknown, its response was stored with it and is
-            // kept): give the key up so that a retry runs afresh.
-            if let Err(err) = state.store.release_idempotency_key(&claim).await {
-                tracing::error!(error = %err, "cannot release an idempotency key");
-            }
-            response
+        Ok(Claim::TooMany) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format,
+                "TOO_MANY_IDEMPOTENCY_KEYS",
+                &format!(
+                    "You hold {MAX_KEYS_PER_USER} live Idempotency-Keys, the most allowed; they expire 24 hours after their first use."
+                ),
+            );
         }
-    }
-}
-
-/// What a request sent with an `Idempotency-Key` came to.
-enum Keyed {
-    /// Its response, committed together with whatever it wrote.
-    Stored(StatusCode, Value),
-    /// A failure worth retrying; nothing was written.
-    Failed(Response),
-}
-
-/// Runs a keyed mutation in one transaction that also stores its response,
-/// so that what it creates and the response commit together or not at all.
-async fn run_keyed(
-    state: &AppState,
-    claim: &IdempotencyClaim,
-    request: async_graphql::Request,
-    principal: domain::Principal,
-    request_id: &str,
-    format: Format,
-) -> Keyed {
-    let scoped = match state.store.scoped().await {
-        Ok(scoped) => scoped,
-        Err(err) => return Keyed::Failed(domain_error(format, &err, request_id)),
     };
-    let (status, body) = run(
+    // The request runs on the pool: its create records what it creates on
+    // the key in the creating transaction, and the response's nested
+    // fields resolve after that commit, holding no lock.
+    let store = state.store.claimed(claim.clone());
+    let request = match resume {
+        Some(resource_id) => request.data(Resume(resource_id)),
+        None => request,
+    };
+    let ran = run(
         state,
-        &scoped,
+        &store,
         request,
         Some(principal),
-        request_id.to_owned(),
+        request_id.clone(),
         format,
     )
     .await;
-    if retryable(&body) {
-        // Dropping the scope rolls back whatever the request wrote.
-        return Keyed::Failed(json_response(status, format, &body));
-    }
-    let stored = async {
-        scoped
-            .complete_idempotency_key(claim, status.as_u16(), &body.to_string())
-            .await?;
-        scoped.commit().await
+    let kept = if ran.created {
+        let text = ran.body.to_string();
+        if text.len() <= MAX_STORED_RESPONSE_BYTES {
+            state
+                .store
+                .complete_idempotency_key(&claim, ran.status.as_u16(), &text)
+                .await
+        } else {
+            // Too large to keep: a retry resolves it again, about the same
+            // resource.
+            state.store.unlock_idempotency_key(&claim).await
+        }
+    } else {
+        // Nothing was created: a retry may run afresh.
+        state.store.release_idempotency_key(&claim).await
     };
-    match stored.await {
-        Ok(()) => Keyed::Stored(status, body),
-        Err(err) => Keyed::Failed(domain_error(format, &err, request_id)),
+    if let Err(err) = kept {
+        // The resource (if any) is recorded on the key, so a retry still
+        // creates nothing; it waits for the lease and answers about it.
+        tracing::error!(error = %err, "cannot finish an idempotency key");
     }
+    json_response(ran.status, format, &ran.body)
 }
 
-/// Whether the response reports a failure a retry may not meet.
-fn retryable(body: &Value) -> bool {
-    body["errors"].as_array().is_some_and(|errors| {
-        errors.iter().any(|error| {
-            matches!(
-                error["extensions"]["code"].as_str(),
-                Some("SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR")
-            )
-        })
-    })
+/// What a request came to.
+struct Ran {
+    status: StatusCode,
+    body: Value,
+    /// Its mutation created something (a root field answered non-null).
+    created: bool,
 }
 
-/// Executes the request against `store` (the pool, or a request's scoped
-/// transaction); returns the status and the body.
+/// Executes the request against `store` (the pool, or the pool bound to
+/// the request's idempotency claim).
 async fn run(
     state: &AppState,
     store: &Store,
@@ -473,7 +460,7 @@ async fn run(
     principal: Option<domain::Principal>,
     request_id: String,
     format: Format,
-) -> (StatusCode, Value) {
+) -> Ran {
     let loaders = Loaders::data_loader(store.clone(), principal.map(|p| p.user_id));
     let request = request
         .data(store.clone())
@@ -483,6 +470,10 @@ async fn run(
             request_id,
         });
     let mut response = state.schema.execute(request).await;
+    let created = matches!(
+        &response.data,
+        async_graphql::Value::Object(fields) if fields.values().any(|value| *value != async_graphql::Value::Null)
+    );
     for error in &mut response.errors {
         give_code(error);
     }
@@ -512,7 +503,11 @@ async fn run(
     } else {
         StatusCode::OK
     };
-    (status, body)
+    Ran {
+        status,
+        body,
+        created,
+    }
 }
 
 /// Gives a code to the errors async-graphql raises without one: the

@@ -19,9 +19,23 @@ pub fn internal(err: DbErr) -> domain::Error {
     domain::Error::Internal
 }
 
-/// The pool could not hand out a working connection: the database is down
-/// or unreachable, and a retry may succeed.
+/// The pool could not hand out a working connection, or the statement gave
+/// up waiting for a lock (SQLite's busy timeout, a PostgreSQL lock or
+/// statement timeout, a deadlock victim): a retry may succeed, and the
+/// client is told so rather than shown an internal error.
 pub fn is_unavailable(err: &DbErr) -> bool {
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let sea_orm::sqlx::Error::Database(db) = &**e
+    {
+        let code = db.code().unwrap_or_default();
+        // SQLite: SQLITE_BUSY (5) and its extended codes, SQLITE_LOCKED (6).
+        // PostgreSQL: lock_not_available, serialization_failure,
+        // deadlock_detected, query_canceled (statement timeout).
+        return matches!(
+            code.as_ref(),
+            "5" | "6" | "261" | "517" | "773" | "55P03" | "40001" | "40P01" | "57014"
+        );
+    }
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {

@@ -280,6 +280,7 @@ impl Store {
         .exec_without_returning(&txn)
         .await
         .map_err(internal)?;
+        self.record_created(&txn, organization.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(organization)
     }

@@ -25,7 +25,7 @@ use sea_orm::{
 };
 
 pub use error::is_unavailable;
-pub use idempotency::{Claim, IdempotencyClaim};
+pub use idempotency::{Claim, IdempotencyClaim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES};
 pub use identity::{AdminMembership, CreatedUser};
 pub use reads::Page;
 
@@ -33,16 +33,17 @@ use crate::domain;
 
 /// A handle on the database; cheap to clone (the pool is shared).
 ///
-/// A store is either the pool itself or *scoped* to one transaction (see
-/// [`Store::scoped`]): then every statement, reads included, runs in that
-/// transaction, and the transactions its methods open are savepoints.
+/// A store may be bound to a request's idempotency claim
+/// ([`Store::claimed`]): then what its creates create is recorded on the
+/// claim in the same transaction.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
     /// SQL statements run through this pool since it opened: the figure
     /// that proves a request's cost does not grow with its page size.
     statements: Arc<AtomicU64>,
-    scope: Option<Arc<DatabaseTransaction>>,
+    /// The idempotency claim of the request this store serves, if any.
+    claim: Option<Arc<IdempotencyClaim>>,
     max_organizations_per_user: u32,
 }
 
@@ -99,7 +100,7 @@ impl Store {
         Ok(Store {
             db,
             statements,
-            scope: None,
+            claim: None,
             max_organizations_per_user: options.max_organizations_per_user,
         })
     }
@@ -136,64 +137,44 @@ impl Store {
         self.db.close().await
     }
 
-    /// A store whose statements all run in one new write transaction, until
-    /// [`Store::commit`]; dropping every clone of it rolls everything back.
-    /// An idempotent request runs in one, so that what it creates and the
-    /// response stored for its key commit together or not at all.
-    pub async fn scoped(&self) -> Result<Store, domain::Error> {
-        let txn = self.begin_write().await?;
-        Ok(Store {
-            db: self.db.clone(),
-            statements: self.statements.clone(),
-            scope: Some(Arc::new(txn)),
-            max_organizations_per_user: self.max_organizations_per_user,
-        })
-    }
-
-    /// Commits a scoped store's transaction. Every other clone must be gone
-    /// by then; the last ones may still be dropping in the tasks that ran
-    /// the request's batched loads, so this waits a little for them.
-    pub async fn commit(self) -> Result<(), domain::Error> {
-        let Some(mut txn) = self.scope else {
-            return Ok(());
-        };
-        for _ in 0..1_000 {
-            match Arc::try_unwrap(txn) {
-                Ok(txn) => return txn.commit().await.map_err(error::internal),
-                Err(shared) => {
-                    txn = shared;
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-            }
+    /// A store whose creates record what they create on `claim`, in the
+    /// transaction that creates it: a request sent with an Idempotency-Key
+    /// runs on one, so a retry can never create twice.
+    pub fn claimed(&self, claim: IdempotencyClaim) -> Store {
+        Store {
+            claim: Some(Arc::new(claim)),
+            ..self.clone()
         }
-        tracing::error!("a scoped store outlived its request; its transaction rolls back");
-        Err(domain::Error::Internal)
     }
 
-    /// Where statements go: the scope's transaction, or the pool.
+    /// Inside a write transaction that has just created `resource_id`:
+    /// records it on the request's idempotency key, if it has one.
+    async fn record_created(
+        &self,
+        txn: &DatabaseTransaction,
+        resource_id: uuid::Uuid,
+    ) -> Result<(), domain::Error> {
+        match &self.claim {
+            Some(claim) => idempotency::record_resource(txn, claim, resource_id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Where statements go.
     fn conn(&self) -> DatabaseExecutor<'_> {
-        match &self.scope {
-            Some(txn) => DatabaseExecutor::Transaction(txn),
-            None => DatabaseExecutor::Connection(&self.db),
-        }
+        DatabaseExecutor::Connection(&self.db)
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the
     /// writer waits for the lock up front (honouring the busy timeout)
-    /// instead of failing with SQLITE_BUSY when it first writes. In a scoped
-    /// store it is a savepoint: the scope already holds the write lock.
+    /// instead of failing with SQLITE_BUSY when it first writes.
     async fn begin_write(&self) -> Result<DatabaseTransaction, domain::Error> {
-        match &self.scope {
-            Some(txn) => txn.begin().await,
-            None => {
-                self.db
-                    .begin_with_options(TransactionOptions {
-                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                        ..Default::default()
-                    })
-                    .await
-            }
-        }
-        .map_err(error::internal)
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .map_err(error::internal)
     }
 }

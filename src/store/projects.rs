@@ -43,6 +43,9 @@ impl Store {
         }
         let txn = self.begin_write().await.map_err(|err| vec![err])?;
         let project = create_in(&txn, principal, validated).await?;
+        self.record_created(&txn, project.id)
+            .await
+            .map_err(|err| vec![err])?;
         txn.commit().await.map_err(|err| vec![internal(err)])?;
         Ok(project)
     }

@@ -48,8 +48,8 @@ async fn the_same_key_and_body_replay_the_first_response_and_write_nothing() {
     assert_eq!(first.status, StatusCode::OK);
     assert!(!first.replayed);
     assert_eq!(project(&first.body)["slug"], "once", "{}", first.body);
-    // Nested fields are read inside the creating transaction, before it
-    // commits: they see the project's own rows.
+    // Nested fields are read after the creating transaction commits: they
+    // see the project's own rows.
     assert_eq!(project(&first.body)["membersCount"], 1, "{}", first.body);
     assert_eq!(
         project(&first.body)["members"],
@@ -84,12 +84,27 @@ async fn the_same_key_and_body_replay_the_first_response_and_write_nothing() {
     assert!(!bobs.replayed);
     assert_ne!(project(&bobs.body)["id"], project(&first.body)["id"]);
 
-    // A refused request is an answer too: replayed, not re-run.
+    // A refused request created nothing, so nothing is kept: running it
+    // again is harmless, and the key is free for a corrected body.
     let bad = send(&app, &app.address, &ada, "key-2", json!({ "name": "" })).await;
-    let bad_again = send(&app, &app.address, &ada, "key-2", json!({ "name": "" })).await;
-    assert!(bad_again.replayed);
-    assert_eq!(bad_again.body, bad.body);
     assert_eq!(error_codes(&bad.body), ["INVALID_NAME"]);
+    let bad_again = send(&app, &app.address, &ada, "key-2", json!({ "name": "" })).await;
+    assert!(!bad_again.replayed);
+    assert_eq!(bad_again.body, bad.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM idempotency_keys WHERE idempotency_key = 'key-2'")
+            .await,
+        0
+    );
+    let fixed = send(
+        &app,
+        &app.address,
+        &ada,
+        "key-2",
+        json!({ "name": "Fixed" }),
+    )
+    .await;
+    assert_eq!(project(&fixed.body)["slug"], "fixed", "{}", fixed.body);
 }
 
 #[tokio::test]
@@ -139,11 +154,11 @@ async fn twenty_concurrent_retries_through_two_processes_create_one_project() {
 }
 
 #[tokio::test]
-async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() {
+async fn a_response_that_cannot_be_stored_is_answered_again_about_the_same_project() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
     // Storing any response fails, as if the database went away between
-    // writing the project and writing the response.
+    // committing the project and storing the response.
     let (refuse, allow) = if app.db.url.starts_with("postgres") {
         (
             "CREATE FUNCTION refuse_responses() RETURNS trigger LANGUAGE plpgsql AS \
@@ -161,7 +176,7 @@ async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() 
         )
     };
     app.execute(refuse).await;
-    let failed = send(
+    let first = send(
         &app,
         &app.address,
         &ada,
@@ -169,27 +184,34 @@ async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() 
         json!({ "name": "Atomic" }),
     )
     .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(project(&first.body)["slug"], "atomic");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+    // The key recorded the project in the transaction that created it.
     assert_eq!(
-        failed.status,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "{}",
-        failed.body
+        app.count(
+            "SELECT COUNT(*) AS n FROM idempotency_keys WHERE resource_id IS NOT NULL \
+             AND response_body IS NULL AND idempotency_key = 'atomic'"
+        )
+        .await,
+        1
     );
-    assert_eq!(error_codes(&failed.body), ["INTERNAL_SERVER_ERROR"]);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.created'")
-            .await,
-        0
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM idempotency_keys")
-            .await,
-        0,
-        "the key is given up"
-    );
+    // While the first request's lease runs, a retry is told to wait.
+    let waiting = send(
+        &app,
+        &app.address,
+        &ada,
+        "atomic",
+        json!({ "name": "Atomic" }),
+    )
+    .await;
+    assert_eq!(waiting.status, StatusCode::CONFLICT, "{}", waiting.body);
 
+    // Once the lease is over, the retry answers about the same project and
+    // creates nothing; its response is stored and replayed from then on.
     app.execute(allow).await;
+    app.execute("UPDATE idempotency_keys SET locked_until = created_at")
+        .await;
     let retry = send(
         &app,
         &app.address,
@@ -200,7 +222,7 @@ async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() 
     .await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
     assert!(!retry.replayed);
-    assert_eq!(project(&retry.body)["slug"], "atomic");
+    assert_eq!(retry.body, first.body);
     let replay = send(
         &app,
         &app.address,
@@ -210,8 +232,46 @@ async fn a_response_that_cannot_be_stored_leaves_no_project_and_frees_the_key() 
     )
     .await;
     assert!(replay.replayed);
-    assert_eq!(replay.body, retry.body);
+    assert_eq!(replay.body, first.body);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.created'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_response_too_large_to_keep_is_resolved_again_for_each_retry() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    // 90 aliases of 1 KB of metadata each: about 90 KB, over the 64 KiB kept.
+    let metadata = json!({ "blob": "m".repeat(1_000) });
+    let aliases: String = (0..90).map(|i| format!("m{i}: metadata ")).collect();
+    let query = format!(
+        "mutation($input: CreateProjectInput!) {{ createProject(input: $input) {{ project {{ id {aliases} }} }} }}"
+    );
+    let post = || {
+        app.client
+            .post(app.url("/graphql"))
+            .bearer_auth(&ada.token)
+            .header("idempotency-key", "large")
+            .json(&json!({ "query": query, "variables": { "input": { "name": "Large", "metadata": metadata } } }))
+            .send()
+    };
+    let first: Value = post().await.unwrap().json().await.unwrap();
+    assert!(first.to_string().len() > 64 * 1024);
+    let again = post().await.unwrap();
+    assert!(again.headers().get("idempotency-replayed").is_none());
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM idempotency_keys WHERE response_body IS NULL")
+            .await,
+        1,
+        "nothing stored, the resource recorded"
+    );
 }
 
 #[tokio::test]
@@ -273,4 +333,45 @@ async fn keys_expire_after_24_hours_and_are_purged() {
             .await,
         0
     );
+    // A thousand expired keys go in batches of 500, all of them.
+    let user_id: uuid::Uuid = ada.id.parse().unwrap();
+    for i in 0..1_000 {
+        app.store
+            .claim_idempotency_key(user_id, &format!("k{i}"), "h", Duration::from_secs(0))
+            .await
+            .unwrap();
+    }
+    app.execute("UPDATE idempotency_keys SET expires_at = created_at")
+        .await;
+    assert_eq!(
+        app.store.purge_expired_idempotency_keys().await.unwrap(),
+        1_000
+    );
+}
+
+#[tokio::test]
+async fn a_user_holds_at_most_a_thousand_live_keys() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let user_id: uuid::Uuid = ada.id.parse().unwrap();
+    for i in 0..1_000 {
+        let claim = app
+            .store
+            .claim_idempotency_key(user_id, &format!("k{i}"), "h", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(matches!(claim, Claim::New(_)), "{i}: {claim:?}");
+    }
+    let answer = send(&app, &app.address, &ada, "one-more", json!({ "name": "X" })).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        answer.body
+    );
+    assert_eq!(error_codes(&answer.body), ["TOO_MANY_IDEMPOTENCY_KEYS"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
+    // Without a key the same request runs.
+    let body = app.create_project(&ada, json!({ "name": "X" })).await;
+    assert!(project(&body)["id"].is_string(), "{body}");
 }
