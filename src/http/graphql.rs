@@ -346,7 +346,7 @@ async fn execute(
         }
         (_, principal, _) => {
             let ran = run(state, &state.store, request, principal, request_id, format).await;
-            return json_response(ran.status, format, &ran.body);
+            return ran.into_response(format);
         }
     };
 
@@ -440,7 +440,7 @@ async fn execute(
         // creates nothing; it waits for the lease and answers about it.
         tracing::error!(error = %err, "cannot finish an idempotency key");
     }
-    json_response(ran.status, format, &ran.body)
+    ran.into_response(format)
 }
 
 /// What a request came to.
@@ -449,6 +449,22 @@ struct Ran {
     body: Value,
     /// Its mutation created something (a root field answered non-null).
     created: bool,
+    /// An error says the database is unavailable right now.
+    unavailable: bool,
+}
+
+impl Ran {
+    /// The response; `Retry-After: 1` when the database was unavailable
+    /// (down, or a lock wait that gave up), as a hint to retry.
+    fn into_response(self, format: Format) -> Response {
+        let mut response = json_response(self.status, format, &self.body);
+        if self.unavailable {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
 }
 
 /// Executes the request against `store` (the pool, or the pool bound to
@@ -503,10 +519,16 @@ async fn run(
     } else {
         StatusCode::OK
     };
+    let unavailable = body["errors"].as_array().is_some_and(|errors| {
+        errors
+            .iter()
+            .any(|error| error["extensions"]["code"] == "SERVICE_UNAVAILABLE")
+    });
     Ran {
         status,
         body,
         created,
+        unavailable,
     }
 }
 

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
@@ -72,6 +73,7 @@ impl Store {
     /// Opens the pool. SQLite gets WAL, a busy timeout and foreign keys on
     /// every connection; the file is created when missing.
     pub async fn connect(options: &StoreOptions) -> Result<Store, DbErr> {
+        let lock_timeout = options.acquire_timeout;
         let mut connect = ConnectOptions::new(options.url.clone());
         connect
             .max_connections(options.max_connections)
@@ -84,12 +86,18 @@ impl Store {
             .test_before_acquire(false)
             .sqlx_logging(false)
             .connect_lazy(true)
-            .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+            // A lock wait is bounded like a connection wait: past the
+            // acquire timeout the statement gives up, and the request gets
+            // SERVICE_UNAVAILABLE (retry) instead of queueing without end.
+            .map_sqlx_sqlite_opts(move |opts: SqliteConnectOptions| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(lock_timeout)
                     .foreign_keys(true)
+            })
+            .map_sqlx_postgres_opts(move |opts: PgConnectOptions| {
+                opts.options([("lock_timeout", format!("{}ms", lock_timeout.as_millis()))])
             });
         let mut db = Database::connect(connect).await?;
         let statements = Arc::new(AtomicU64::new(0));

@@ -23,4 +23,5 @@ mod reads;
 mod rules;
 mod schema;
 mod shutdown;
+mod tenants;
 mod unsafe_input;
