@@ -110,7 +110,7 @@ pub fn free_slug(base: &str, taken: &HashSet<String>) -> String {
 /// Checks `instance` against a JSON Schema; each violation is a JSON
 /// pointer into the metadata and a message.
 pub fn schema_violations(schema: &Value, instance: &Value) -> Result<Vec<Value>, String> {
-    let validator = jsonschema::validator_for(schema).map_err(|err| err.to_string())?;
+    let validator = validator(schema)?;
     Ok(validator
         .iter_errors(instance)
         .map(|error| {
@@ -124,14 +124,37 @@ pub fn schema_violations(schema: &Value, instance: &Value) -> Result<Vec<Value>,
 
 /// Whether `schema` is a JSON Schema the server can check metadata with.
 pub fn check_schema(schema: &Value) -> Result<(), String> {
-    jsonschema::validator_for(schema)
-        .map(|_| ())
+    validator(schema).map(|_| ())
+}
+
+/// A validator whose `pattern`s run on the `regex` crate, in time linear in
+/// the text: a schema any member may set must not be able to make a
+/// create backtrack for seconds (the default engine, `fancy-regex`,
+/// backtracks).
+fn validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
         .map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backtracking_pattern_is_checked_in_linear_time() {
+        let schema = json!({ "type": "object", "properties": { "x": { "type": "string", "pattern": "^(a+)+$" } } });
+        let metadata = json!({ "x": format!("{}b", "a".repeat(5_000)) });
+        let started = std::time::Instant::now();
+        let violations = schema_violations(&schema, &metadata).expect("the schema compiles");
+        assert_eq!(violations.len(), 1);
+        assert!(
+            started.elapsed().as_millis() < 200,
+            "{:?}",
+            started.elapsed()
+        );
+    }
     use crate::domain::{Catalogs, CreateProject, validate_create};
 
     fn facts() -> OrganizationFacts {

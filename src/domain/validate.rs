@@ -48,8 +48,9 @@ pub struct Validated {
 }
 
 /// Applies every input rule to `input`.
-pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
+pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validated {
     let mut errors = Vec::new();
+    bound_lists(&mut input, &mut errors);
 
     let organization = match input.organization_id.as_deref() {
         None => OrganizationRef::Personal,
@@ -210,6 +211,58 @@ pub fn validate_create(input: CreateProject, catalogs: &Catalogs) -> Validated {
             metadata: input.metadata,
         },
         errors,
+    }
+}
+
+/// The most items any list of the input may have.
+pub const MAX_LIST_ITEMS: usize = 100;
+
+/// Refuses lists longer than [`MAX_LIST_ITEMS`], and cuts them there, so
+/// that the checks of their items report a bounded number of problems.
+fn bound_lists(input: &mut CreateProject, errors: &mut Vec<Error>) {
+    fn bound<T>(list: &mut Option<Vec<T>>, field: FieldPath, errors: &mut Vec<Error>) {
+        if let Some(list) = list
+            && list.len() > MAX_LIST_ITEMS
+        {
+            errors.push(
+                Error::bad_input(
+                    field,
+                    format!(
+                        "The list has {} items; at most {MAX_LIST_ITEMS} are allowed.",
+                        list.len()
+                    ),
+                )
+                .with_details(json!({ "max": MAX_LIST_ITEMS })),
+            );
+            list.truncate(MAX_LIST_ITEMS);
+        }
+    }
+    bound(
+        &mut input.environments,
+        field_path!["input", "environments"],
+        errors,
+    );
+    bound(
+        &mut input.change_request_environments,
+        field_path!["input", "changeRequestEnvironments"],
+        errors,
+    );
+    bound(
+        &mut input.dependency_ids,
+        field_path!["input", "dependencyIds"],
+        errors,
+    );
+    if let Some(settings) = &mut input.settings {
+        bound(
+            &mut settings.supported_locales,
+            field_path!["input", "settings", "supportedLocales"],
+            errors,
+        );
+        bound(
+            &mut settings.supported_platforms,
+            field_path!["input", "settings", "supportedPlatforms"],
+            errors,
+        );
     }
 }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Store;
-use super::error::internal;
+use super::error::{internal, is_unavailable};
 use super::identity::{organization_from, user_from};
 use super::projects::{audit_event_from, project_from};
 use crate::domain::{
@@ -93,12 +93,10 @@ impl Store {
     /// Projects with their environments and dependencies: three statements
     /// whatever the number of ids.
     pub async fn projects_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Project>, domain::Error> {
-        let rows = project::Entity::find()
+        let query = project::Entity::find()
             .filter(project::Column::Id.is_in(ids.iter().copied()))
-            .order_by_asc(project::Column::Id)
-            .all(&self.conn())
-            .await
-            .map_err(internal)?;
+            .order_by_asc(project::Column::Id);
+        let rows = readable_rows(&self.conn(), query, project::Column::Id).await?;
         self.complete_projects(rows).await
     }
 
@@ -189,7 +187,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(project::Column::Id.gt(after));
         }
-        let page = fetch_page(&self.conn(), query, first).await?;
+        let page = fetch_page(&self.conn(), query, project::Column::Id, first).await?;
         Ok(Page {
             items: self.complete_projects(page.items).await?,
             has_next_page: page.has_next_page,
@@ -221,7 +219,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(audit_event::Column::Id.lt(after));
         }
-        let page = fetch_page(&self.conn(), query, first).await?;
+        let page = fetch_page(&self.conn(), query, audit_event::Column::Id, first).await?;
         Ok(Page {
             items: page.items.into_iter().map(audit_event_from).collect(),
             has_next_page: page.has_next_page,
@@ -241,15 +239,54 @@ impl Store {
 async fn fetch_page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     query: Select<E>,
+    id: E::Column,
     first: u64,
 ) -> Result<Page<E::Model>, domain::Error> {
-    let mut items = query.limit(first + 1).all(db).await.map_err(internal)?;
+    let mut items = readable_rows(db, query.limit(first + 1), id).await?;
     let has_next_page = items.len() as u64 > first;
     items.truncate(first as usize);
     Ok(Page {
         items,
         has_next_page,
     })
+}
+
+/// The rows of `query`. When one of them cannot be decoded (a JSON value
+/// nested deeper than the driver reads, stored before inputs were capped),
+/// the rows are read again one by one and the unreadable ones are left out
+/// and logged: one bad row never fails a whole page. That costs one
+/// statement per row, only in that case.
+async fn readable_rows<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+) -> Result<Vec<E::Model>, domain::Error> {
+    let err = match query.clone().all(db).await {
+        Ok(rows) => return Ok(rows),
+        Err(err) if is_unavailable(&err) => return Err(internal(err)),
+        Err(err) => err,
+    };
+    tracing::warn!(error = %err, "a row cannot be read; reading the rows one by one");
+    let ids: Vec<Uuid> = query
+        .clone()
+        .select_only()
+        .column(id)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for row_id in ids {
+        match query.clone().filter(id.eq(row_id)).one(db).await {
+            Ok(Some(row)) => rows.push(row),
+            Ok(None) => {}
+            Err(err) if is_unavailable(&err) => return Err(internal(err)),
+            Err(err) => {
+                tracing::error!(error = %err, id = %row_id, "an unreadable row is left out")
+            }
+        }
+    }
+    Ok(rows)
 }
 
 fn filtered_projects(organization_id: Uuid, filter: &ProjectFilter) -> Select<project::Entity> {

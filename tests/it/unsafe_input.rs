@@ -319,3 +319,78 @@ async fn one_user_creates_at_most_ten_organizations_even_when_racing_two_servers
         .await;
     assert_eq!(n, 10);
 }
+
+#[tokio::test]
+async fn long_lists_are_refused_with_a_bounded_number_of_errors() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let ids: Vec<String> = (0..50_000).map(|i| format!("bad-{i}")).collect();
+    let environments: Vec<String> = (0..5_000).map(|i| format!("env-{i}")).collect();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&ada.token)
+        .json(&json!({ "query": CREATE, "variables": { "input": {
+            "name": "P", "dependencyIds": ids, "environments": environments } } }))
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let fields = error_fields(&body);
+    assert!(fields.contains(&(
+        "BAD_USER_INPUT".to_owned(),
+        json!(["input", "dependencyIds"])
+    )));
+    assert!(fields.contains(&(
+        "BAD_USER_INPUT".to_owned(),
+        json!(["input", "environments"])
+    )));
+    assert!(fields.len() <= 110, "{} errors", fields.len());
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+    assert_eq!(n_projects(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_row_stored_too_deep_to_read_never_fails_a_whole_page() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    for name in ["First", "Bad", "Last"] {
+        app.create_project(&ada, json!({ "name": name })).await;
+    }
+    // As a row written before inputs were capped would be: 300 levels,
+    // past what the driver decodes.
+    let deep = format!("{}1{}", "{\"a\":".repeat(300), "}".repeat(300));
+    let cast = if app.db.url.starts_with("postgres") {
+        "::jsonb"
+    } else {
+        ""
+    };
+    app.execute(&format!(
+        "UPDATE projects SET metadata = '{deep}'{cast} WHERE slug = 'bad'"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE audit_events SET payload = '{deep}'{cast} WHERE action = 'project.created' \
+         AND project_id = (SELECT id FROM projects WHERE slug = 'bad')"
+    ))
+    .await;
+    let (status, body) = app
+        .graphql(
+            Some(&ada.token),
+            "query($s: String!) { organization(slug: $s) {
+               projects { totalCount nodes { slug } }
+               auditEvents { nodes { action project { slug } } } } }",
+            json!({ "s": ada.organization_slug }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("errors").is_none(), "{body}");
+    let organization = &body["data"]["organization"];
+    assert_eq!(
+        organization["projects"]["nodes"],
+        json!([{ "slug": "first" }, { "slug": "last" }])
+    );
+    let events = organization["auditEvents"]["nodes"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{body}");
+}
