@@ -76,6 +76,19 @@ pub async fn refused_while_others_are_served(
         others_took < SERVED_WITHIN,
         "{label}: others took {others_took:?}"
     );
+    assert_memory_bounded(label);
+}
+
+/// The server runs in the test process: its resident memory, which other
+/// tests running at once share, stays under a few hundred MiB.
+fn assert_memory_bounded(label: &str) {
+    let status = std::fs::read_to_string("/proc/self/status").expect("the process status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a resident set size");
+    assert!(kib < 400 * 1024, "{label}: {} MiB resident", kib / 1024);
 }
 
 async fn send(app: &TestApp, door: &Door) -> (StatusCode, Value) {
