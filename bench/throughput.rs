@@ -98,6 +98,7 @@ async fn main() {
         shutdown_grace: Duration::from_secs(5),
         rate_limit: None,
         connections: Default::default(),
+        max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");

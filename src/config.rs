@@ -85,6 +85,10 @@ pub struct ServeArgs {
     #[arg(long, env = "IDLE_TIMEOUT", default_value_t = 60)]
     pub idle_timeout: u64,
 
+    /// Rows one request may read (QUERY_TOO_EXPENSIVE past it).
+    #[arg(long, env = "MAX_ROWS_PER_REQUEST", default_value_t = crate::graphql::MAX_ROWS_PER_REQUEST)]
+    pub max_rows_per_request: usize,
+
     /// Connections open at once; one more is closed at once.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
@@ -104,6 +108,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub rate_limit: Option<RateLimit>,
     pub connections: ConnectionLimits,
+    pub max_rows_per_request: usize,
 }
 
 /// Requests per second and burst for each API token.
@@ -133,6 +138,7 @@ impl Config {
                 idle_timeout: Duration::from_secs(serve.idle_timeout),
                 max_connections: serve.max_connections.max(1),
             },
+            max_rows_per_request: serve.max_rows_per_request,
         }
     }
 }

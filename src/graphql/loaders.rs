@@ -36,11 +36,13 @@ pub struct Loaders {
     pub viewer: Option<Uuid>,
     /// Rows this request has read so far; see [`Loaders::charge`].
     rows: AtomicUsize,
+    /// The most rows it may read.
+    max_rows: usize,
 }
 
-/// The most rows one request may read. The complexity limit already
-/// refuses documents that could ask for more; this holds even where an
-/// estimate is wrong (a list longer than its assumed size).
+/// The most rows one request may read, by default. The complexity limit
+/// already refuses documents that could ask for more; this holds even
+/// where an estimate is wrong (a list longer than its assumed size).
 pub const MAX_ROWS_PER_REQUEST: usize = 20_000;
 
 /// Loaded values are kept for the request, so a key asked for on two
@@ -49,23 +51,22 @@ pub type DataLoader = async_graphql::dataloader::DataLoader<Loaders, HashMapCach
 
 impl Loaders {
     /// Counts `n` rows read; `QUERY_TOO_EXPENSIVE` once the request has
-    /// read more than [`MAX_ROWS_PER_REQUEST`].
+    /// read more than its budget.
     pub fn charge(&self, n: usize) -> Result<(), domain::Error> {
         let total = self.rows.fetch_add(n, Ordering::Relaxed).saturating_add(n);
-        if total > MAX_ROWS_PER_REQUEST {
-            return Err(domain::Error::TooManyRows {
-                max: MAX_ROWS_PER_REQUEST,
-            });
+        if total > self.max_rows {
+            return Err(domain::Error::TooManyRows { max: self.max_rows });
         }
         Ok(())
     }
 
-    pub fn data_loader(store: Store, viewer: Option<Uuid>) -> DataLoader {
+    pub fn data_loader(store: Store, viewer: Option<Uuid>, max_rows: usize) -> DataLoader {
         DataLoader::with_cache(
             Loaders {
                 store,
                 viewer,
                 rows: AtomicUsize::new(0),
+                max_rows,
             },
             tokio::spawn,
             HashMapCache::default(),

@@ -19,7 +19,7 @@ use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{error_response, graphql_error};
 pub use extension::ErrorCodes;
-pub use loaders::Loaders;
+pub use loaders::{Loaders, MAX_ROWS_PER_REQUEST};
 pub use mutation::Mutation;
 pub use query::Query;
 

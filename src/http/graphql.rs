@@ -477,7 +477,11 @@ async fn run(
     request_id: String,
     format: Format,
 ) -> Ran {
-    let loaders = Loaders::data_loader(store.clone(), principal.map(|p| p.user_id));
+    let loaders = Loaders::data_loader(
+        store.clone(),
+        principal.map(|p| p.user_id),
+        state.max_rows_per_request,
+    );
     let request = request
         .data(store.clone())
         .data(loaders)

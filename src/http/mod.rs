@@ -39,6 +39,7 @@ pub struct AppState {
     pub store: Store,
     pub schema: AppSchema,
     pub request_timeout: Duration,
+    pub max_rows_per_request: usize,
     pub limiter: Option<rate_limit::Limiter>,
 }
 
@@ -51,6 +52,7 @@ impl AppState {
             store,
             schema,
             request_timeout: config.request_timeout,
+            max_rows_per_request: config.max_rows_per_request,
             limiter: config.rate_limit.map(rate_limit::Limiter::new),
         }
     }

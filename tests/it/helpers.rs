@@ -143,6 +143,7 @@ pub struct AppOptions {
     pub acquire_timeout: Duration,
     pub rate_limit: Option<projects_api::config::RateLimit>,
     pub connections: ConnectionLimits,
+    pub max_rows_per_request: usize,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -155,6 +156,7 @@ impl Default for AppOptions {
             acquire_timeout: Duration::from_secs(5),
             rate_limit: None,
             connections: ConnectionLimits::default(),
+            max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
             rewrite_database_url: None,
         }
     }
@@ -183,6 +185,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         shutdown_grace: Duration::from_secs(30),
         rate_limit: options.rate_limit,
         connections: options.connections,
+        max_rows_per_request: options.max_rows_per_request,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

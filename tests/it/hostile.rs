@@ -354,3 +354,52 @@ async fn nested_pages_cost_what_they_may_return_and_are_refused_up_front() {
         10
     );
 }
+
+#[tokio::test]
+async fn a_request_reading_more_rows_than_its_budget_is_query_too_expensive() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::AppOptions {
+        max_rows_per_request: 50,
+        ..crate::helpers::AppOptions::default()
+    })
+    .await;
+    let ada = app.create_user("ada@example.com").await;
+    app.store
+        .set_plan(&ada.organization_slug, projects_api::domain::Plan::Pro)
+        .await
+        .unwrap();
+    for i in 0..30 {
+        app.create_project(&ada, json!({ "name": format!("P{i}") }))
+            .await;
+    }
+    let one_page =
+        "query($s: String!) { organization(slug: $s) { projects(first: 30) { nodes { id } } } }";
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            one_page,
+            json!({ "s": ada.organization_slug }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    // Two pages of 30 (plus the organization) are over a budget of 50 rows.
+    let two_pages = "query($s: String!) { organization(slug: $s) {
+        a: projects(first: 30) { nodes { id } } b: projects(first: 30) { nodes { id } } } }";
+    let (status, body) = app
+        .graphql(
+            Some(&ada.token),
+            two_pages,
+            json!({ "s": ada.organization_slug }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        error_codes(&body).contains(&"QUERY_TOO_EXPENSIVE".to_owned()),
+        "{body}"
+    );
+    let error = &body["errors"][0];
+    assert_eq!(
+        error["extensions"]["details"],
+        json!({ "maxRows": 50 }),
+        "{body}"
+    );
+}

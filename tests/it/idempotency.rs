@@ -176,14 +176,16 @@ async fn a_response_that_cannot_be_stored_is_answered_again_about_the_same_proje
         )
     };
     app.execute(refuse).await;
-    let first = send(
-        &app,
-        &app.address,
-        &ada,
-        "atomic",
-        json!({ "name": "Atomic" }),
-    )
-    .await;
+    let atomic = || {
+        send(
+            &app,
+            &app.address,
+            &ada,
+            "atomic",
+            json!({ "name": "Atomic" }),
+        )
+    };
+    let first = atomic().await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!(project(&first.body)["slug"], "atomic");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
@@ -197,14 +199,7 @@ async fn a_response_that_cannot_be_stored_is_answered_again_about_the_same_proje
         1
     );
     // While the first request's lease runs, a retry is told to wait.
-    let waiting = send(
-        &app,
-        &app.address,
-        &ada,
-        "atomic",
-        json!({ "name": "Atomic" }),
-    )
-    .await;
+    let waiting = atomic().await;
     assert_eq!(waiting.status, StatusCode::CONFLICT, "{}", waiting.body);
 
     // Once the lease is over, the retry answers about the same project and
@@ -212,25 +207,11 @@ async fn a_response_that_cannot_be_stored_is_answered_again_about_the_same_proje
     app.execute(allow).await;
     app.execute("UPDATE idempotency_keys SET locked_until = created_at")
         .await;
-    let retry = send(
-        &app,
-        &app.address,
-        &ada,
-        "atomic",
-        json!({ "name": "Atomic" }),
-    )
-    .await;
+    let retry = atomic().await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
     assert!(!retry.replayed);
     assert_eq!(retry.body, first.body);
-    let replay = send(
-        &app,
-        &app.address,
-        &ada,
-        "atomic",
-        json!({ "name": "Atomic" }),
-    )
-    .await;
+    let replay = atomic().await;
     assert!(replay.replayed);
     assert_eq!(replay.body, first.body);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
