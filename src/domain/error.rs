@@ -68,7 +68,7 @@ pub enum Error {
     MaxProjectsReached { max: i64, current: i64 },
     #[error("You already own {current} organizations, the most one user may create ({max}).")]
     MaxOrganizationsReached { max: u32, current: u64 },
-    #[error("An organization with the slug '{slug}' already exists.")]
+    #[error("The slug '{slug}' is not available for an organization; choose another.")]
     OrganizationSlugTaken { slug: String },
     #[error("{message}")]
     NotFound { message: String },

@@ -33,5 +33,5 @@ pub use project::{
     ProjectStage, ProjectStatus, SettingsInput, SlugChoice,
 };
 pub use rules::{OrganizationFacts, check_in_organization, check_role, check_schema, free_slug};
-pub use slug::{derive_slug, slug_candidate, validate_slug};
+pub use slug::{RESERVED_ORGANIZATION_SLUGS, derive_slug, slug_candidate, validate_slug};
 pub use validate::{Validated, validate_create};

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::error::Error;
 use super::project::SlugChoice;
 use super::rules::check_schema;
+use super::slug::is_reserved_organization_slug;
 use super::validate::name_and_slug;
 use crate::field_path;
 
@@ -30,6 +31,11 @@ pub fn validate_create_organization(
 ) -> Result<NewOrganization, Vec<Error>> {
     let mut errors = Vec::new();
     let (name, slug) = name_and_slug(&input.name, input.slug, &mut errors);
+    if let SlugChoice::Explicit(slug) = &slug
+        && is_reserved_organization_slug(slug)
+    {
+        errors.push(Error::OrganizationSlugTaken { slug: slug.clone() });
+    }
     if let Some(schema) = &input.project_metadata_schema
         && let Err(message) = schema_error(schema)
     {

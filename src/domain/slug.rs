@@ -14,6 +14,33 @@ static SLUG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9_-]*$").expect("the slug pattern is a valid regex")
 });
 
+/// Organization slugs no one may take: paths and words people would
+/// mistake for the service's own. They also make "not available" say
+/// nothing about whether some organization exists: a slug is refused the
+/// same way when it is reserved and when another organization has it.
+pub const RESERVED_ORGANIZATION_SLUGS: [&str; 16] = [
+    "admin",
+    "api",
+    "app",
+    "graphiql",
+    "graphql",
+    "health",
+    "help",
+    "login",
+    "new",
+    "organizations",
+    "projects",
+    "root",
+    "settings",
+    "support",
+    "system",
+    "www",
+];
+
+pub fn is_reserved_organization_slug(slug: &str) -> bool {
+    RESERVED_ORGANIZATION_SLUGS.contains(&slug)
+}
+
 /// Checks a slug the caller chose; the message says what to change.
 pub fn validate_slug(slug: &str) -> Result<(), String> {
     if slug.is_empty() {

@@ -101,7 +101,7 @@ async fn free_organization_slug<C: ConnectionTrait>(
     db: &C,
     base: &str,
 ) -> Result<String, domain::Error> {
-    let taken: HashSet<String> = organization::Entity::find()
+    let mut taken: HashSet<String> = organization::Entity::find()
         .select_only()
         .column(organization::Column::Slug)
         .filter(organization::Column::Slug.starts_with(base))
@@ -111,6 +111,11 @@ async fn free_organization_slug<C: ConnectionTrait>(
         .map_err(internal)?
         .into_iter()
         .collect();
+    taken.extend(
+        domain::RESERVED_ORGANIZATION_SLUGS
+            .iter()
+            .map(|slug| (*slug).to_owned()),
+    );
     Ok(domain::free_slug(base, &taken))
 }
 

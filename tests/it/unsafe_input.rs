@@ -394,3 +394,54 @@ async fn a_row_stored_too_deep_to_read_never_fails_a_whole_page() {
     let events = organization["auditEvents"]["nodes"].as_array().unwrap();
     assert_eq!(events.len(), 2, "{body}");
 }
+
+#[tokio::test]
+async fn a_slug_taken_by_an_unseen_organization_reads_like_a_reserved_one() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let bob = app.create_user("bob@example.com").await;
+    let (_, body) = app
+        .graphql(
+            Some(&bob.token),
+            CREATE_ORGANIZATION,
+            json!({ "input": { "name": "Acme", "slug": "acme" } }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let refusal = |slug: &str| {
+        let slug = slug.to_owned();
+        let app = &app;
+        let token = ada.token.clone();
+        async move {
+            let (_, body) = app
+                .graphql(
+                    Some(&token),
+                    CREATE_ORGANIZATION,
+                    json!({ "input": { "name": "Mine", "slug": slug } }),
+                )
+                .await;
+            // The answer with the slug taken out of it.
+            body.to_string().replace(&slug, "<slug>")
+        }
+    };
+    let taken = refusal("acme").await;
+    let reserved = refusal("admin").await;
+    assert!(taken.contains("SLUG_ALREADY_EXISTS"), "{taken}");
+    assert!(taken.contains("not available"), "{taken}");
+    assert_eq!(
+        taken, reserved,
+        "nothing tells a taken slug from a reserved one"
+    );
+    // A derived slug steps over reserved ones.
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            CREATE_ORGANIZATION,
+            json!({ "input": { "name": "Admin" } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["createOrganization"]["organization"]["slug"], "admin-1",
+        "{body}"
+    );
+}
