@@ -403,3 +403,42 @@ async fn a_request_reading_more_rows_than_its_budget_is_query_too_expensive() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn keyed_requests_with_thousands_of_unused_variables_keep_nothing() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    // 50,000 pass the token limit; 4,000 stay under it and meet validation,
+    // which lists 20 errors and counts the rest.
+    for n in [50_000, 4_000] {
+        let declared: String = (0..n).map(|i| format!("$v{i}: Int ")).collect();
+        let query = format!(
+            "mutation({declared}) {{ createProject(input: {{ name: \"P\" }}) {{ project {{ id }} }} }}"
+        );
+        let started = Instant::now();
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&ada.token)
+            .header("idempotency-key", format!("unused-{n}"))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        let text = response.text().await.unwrap();
+        assert!(started.elapsed() < REFUSED_WITHIN, "{n}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            error_codes(&body)
+                .iter()
+                .all(|code| code == "GRAPHQL_VALIDATION_FAILED"),
+            "{n}: {body}"
+        );
+        assert!(text.len() < 8_000, "{n}: {} bytes", text.len());
+    }
+    let kept = app
+        .count("SELECT COUNT(*) AS n FROM idempotency_keys")
+        .await;
+    assert_eq!(kept, 0, "a refused request keeps no response");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
+}
