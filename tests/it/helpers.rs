@@ -431,3 +431,15 @@ fn error_list(body: &Value) -> &[Value] {
         .map(Vec::as_slice)
         .unwrap_or_default()
 }
+
+/// Creates `n` projects named `"{prefix} {i:03}"` as `user`; returns their ids.
+pub async fn create_many(app: &TestApp, user: &TestUser, n: usize, prefix: &str) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let body = app
+            .create_project(user, json!({ "name": format!("{prefix} {i:03}") }))
+            .await;
+        ids.push(project(&body)["id"].as_str().expect("created").to_owned());
+    }
+    ids
+}

@@ -297,10 +297,7 @@ async fn nested_pages_cost_what_they_may_return_and_are_refused_up_front() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
     let other = app.create_user("other@example.com").await;
-    for i in 0..10 {
-        app.create_project(&ada, json!({ "name": format!("P{i}") }))
-            .await;
-    }
+    crate::helpers::create_many(&app, &ada, 10, "P").await;
     for levels in [2, 3, 4] {
         let query = nested_pages(&ada.organization_slug, levels);
         let door = Door::Post(json!({ "query": query }));
@@ -367,10 +364,7 @@ async fn a_request_reading_more_rows_than_its_budget_is_query_too_expensive() {
         .set_plan(&ada.organization_slug, projects_api::domain::Plan::Pro)
         .await
         .unwrap();
-    for i in 0..30 {
-        app.create_project(&ada, json!({ "name": format!("P{i}") }))
-            .await;
-    }
+    crate::helpers::create_many(&app, &ada, 30, "P").await;
     let one_page =
         "query($s: String!) { organization(slug: $s) { projects(first: 30) { nodes { id } } } }";
     let (_, body) = app

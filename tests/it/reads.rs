@@ -5,7 +5,7 @@
 use projects_api::domain::{Plan, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_codes, project, spawn_app};
+use crate::helpers::{TestApp, TestUser, create_many, error_codes, project, spawn_app};
 
 const PROJECTS_PAGE: &str = r#"
 query Page($slug: String!, $first: Int, $after: String, $filter: ProjectFilter) {
@@ -37,17 +37,6 @@ async fn total(app: &TestApp, user: &TestUser, filter: Value) -> u64 {
     total
         .as_u64()
         .unwrap_or_else(|| panic!("no totalCount: {body}"))
-}
-
-async fn create_many(app: &TestApp, user: &TestUser, n: usize, prefix: &str) -> Vec<String> {
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let body = app
-            .create_project(user, json!({ "name": format!("{prefix} {i:03}") }))
-            .await;
-        ids.push(project(&body)["id"].as_str().expect("created").to_owned());
-    }
-    ids
 }
 
 #[tokio::test]

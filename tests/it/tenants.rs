@@ -26,10 +26,7 @@ async fn keyed_creates_reading_a_lot_back_never_fail_other_tenants() {
         .set_plan(&ada.organization_slug, projects_api::domain::Plan::Pro)
         .await
         .unwrap();
-    for i in 0..40 {
-        app.create_project(&ada, json!({ "name": format!("Seed {i}") }))
-            .await;
-    }
+    crate::helpers::create_many(&app, &ada, 40, "Seed").await;
     let mut others = Vec::new();
     for i in 0..9 {
         others.push(app.create_user(&format!("user{i}@example.com")).await);
