@@ -497,10 +497,13 @@ async fn run(
     for error in &mut response.errors {
         give_code(error);
     }
+    // A request error is raised before execution: no data, and no error
+    // at a field's path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| {
-            error
+            error.path.is_empty()
+                && error
                 .extensions
                 .as_ref()
                 .and_then(|extensions| extensions.get("code"))

@@ -445,3 +445,37 @@ async fn a_slug_taken_by_an_unseen_organization_reads_like_a_reserved_one() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn under_graphql_response_json_a_nul_is_a_400_request_error_and_an_overflow_a_field_error() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let post = |input: Value| {
+        app.client
+            .post(app.url("/graphql"))
+            .bearer_auth(&ada.token)
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": CREATE, "variables": { "input": input } }))
+            .send()
+    };
+    let response = post(json!({ "name": "P", "description": "a\u{0}" }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    let response = post(json!({ "name": "P", "featureLimit": 2147483648u64 }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    // A field error: the data key stays, the status is 200.
+    assert!(body.get("data").is_some(), "{body}");
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["createProject"]),
+        "{body}"
+    );
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+}
