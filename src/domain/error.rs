@@ -4,6 +4,8 @@
 //! GraphQL layer turns them into `extensions` in one place.
 
 use serde_json::{Value, json};
+
+pub use super::code::Code;
 use uuid::Uuid;
 
 /// One step of a path inside the mutation's arguments.
@@ -39,7 +41,7 @@ macro_rules! field_path {
 /// A problem with one value of the input: which rule, where, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputError {
-    pub code: &'static str,
+    pub code: Code,
     pub field: FieldPath,
     pub message: String,
     pub details: Option<Value>,
@@ -82,7 +84,7 @@ pub enum Error {
 
 impl Error {
     /// An input error with a code, a path and a message.
-    pub fn input(code: &'static str, field: FieldPath, message: impl Into<String>) -> Error {
+    pub fn input(code: Code, field: FieldPath, message: impl Into<String>) -> Error {
         Error::Input(InputError {
             code,
             field,
@@ -104,25 +106,25 @@ impl Error {
 
     /// `BAD_USER_INPUT` for a value of the wrong shape.
     pub fn bad_input(field: FieldPath, message: impl Into<String>) -> Error {
-        Error::input("BAD_USER_INPUT", field, message)
+        Error::input(Code::BadUserInput, field, message)
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::Unauthenticated | Error::InvalidToken => "UNAUTHENTICATED",
-            Error::Forbidden => "FORBIDDEN",
-            Error::OrganizationNotFound => "ORGANIZATION_NOT_FOUND",
+            Error::Unauthenticated | Error::InvalidToken => Code::Unauthenticated,
+            Error::Forbidden => Code::Forbidden,
+            Error::OrganizationNotFound => Code::OrganizationNotFound,
             Error::Input(error) => error.code,
             Error::SlugAlreadyExists { .. } | Error::OrganizationSlugTaken { .. } => {
-                "SLUG_ALREADY_EXISTS"
+                Code::SlugAlreadyExists
             }
-            Error::DependencyNotFound { .. } => "DEPENDENCY_NOT_FOUND",
-            Error::MaxProjectsReached { .. } => "MAX_PROJECTS_REACHED",
-            Error::MaxOrganizationsReached { .. } => "MAX_ORGANIZATIONS_REACHED",
-            Error::NotFound { .. } => "NOT_FOUND",
-            Error::TooManyRows { .. } => "QUERY_TOO_EXPENSIVE",
-            Error::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            Error::Internal => "INTERNAL_SERVER_ERROR",
+            Error::DependencyNotFound { .. } => Code::DependencyNotFound,
+            Error::MaxProjectsReached { .. } => Code::MaxProjectsReached,
+            Error::MaxOrganizationsReached { .. } => Code::MaxOrganizationsReached,
+            Error::NotFound { .. } => Code::NotFound,
+            Error::TooManyRows { .. } => Code::QueryTooExpensive,
+            Error::ServiceUnavailable => Code::ServiceUnavailable,
+            Error::Internal => Code::InternalServerError,
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod audit;
 mod catalog;
+mod code;
 mod error;
 mod identity;
 mod names;
@@ -21,7 +22,7 @@ mod validate;
 
 pub use audit::AuditEvent;
 pub use catalog::{Catalogs, Environment, Region, Runtime};
-pub use error::{Error, FieldPath, InputError, Segment};
+pub use error::{Code, Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};
 pub use organization::{
     CreateOrganization, NewOrganization, schema_error, validate_create_organization,

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::error::Error;
+use super::error::{Code, Error};
 use super::project::SlugChoice;
 use super::rules::check_schema;
 use super::slug::is_reserved_organization_slug;
@@ -40,7 +40,7 @@ pub fn validate_create_organization(
         && let Err(message) = schema_error(schema)
     {
         errors.push(Error::input(
-            "INVALID_METADATA_SCHEMA",
+            Code::InvalidMetadataSchema,
             field_path!["input", "projectMetadataSchema"],
             message,
         ));
@@ -131,7 +131,7 @@ mod tests {
         for (label, input, want) in cases {
             let got: Vec<&str> = match validate_create_organization(input) {
                 Ok(_) => vec![],
-                Err(errors) => errors.iter().map(Error::code).collect(),
+                Err(errors) => errors.iter().map(|error| error.code().as_str()).collect(),
             };
             assert_eq!(got, want, "{label}");
         }

@@ -85,7 +85,7 @@ proptest! {
     fn validation_never_panics_and_every_error_has_a_code(input in any_input()) {
         let validated = validate_create(input, &catalogs());
         for error in &validated.errors {
-            prop_assert!(!error.code().is_empty());
+            prop_assert!(!error.code().as_str().is_empty());
             prop_assert!(!error.to_string().is_empty());
         }
     }

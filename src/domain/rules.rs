@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::error::Error;
+use super::error::{Code, Error};
 use super::identity::{Plan, Role};
 use super::project::{NewProject, SlugChoice};
 use super::slug::slug_candidate;
@@ -70,7 +70,7 @@ pub fn check_in_organization(
             Ok(violations) if violations.is_empty() => {}
             Ok(violations) => errors.push(
                 Error::input(
-                    "METADATA_SCHEMA_VIOLATION",
+                    Code::MetadataSchemaViolation,
                     field_path!["input", "metadata"],
                     "The metadata does not match the organization's project metadata schema.",
                 )

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::catalog::Catalogs;
-use super::error::{Error, FieldPath};
+use super::error::{Code, Error, FieldPath};
 use super::project::{
     ChangeRequestEnvironment, CreateProject, Deployment, NewProject, OrganizationRef, Platform,
     ProjectMode, ProjectSettings, SettingsInput, SlugChoice,
@@ -71,13 +71,13 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
     if let Some(description) = &input.description {
         if description.chars().count() > MAX_DESCRIPTION_LEN {
             errors.push(Error::input(
-                "INVALID_DESCRIPTION",
+                Code::InvalidDescription,
                 field_path!["input", "description"],
                 format!("The description must be at most {MAX_DESCRIPTION_LEN} characters long."),
             ));
         } else if text::has_control(description) {
             errors.push(Error::input(
-                "INVALID_DESCRIPTION",
+                Code::InvalidDescription,
                 field_path!["input", "description"],
                 "The description must not contain control characters other than tabs and line breaks (no NUL, no terminal escape sequences).",
             ));
@@ -103,7 +103,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
     {
         errors.push(
             Error::input(
-                "INVALID_STICKINESS",
+                Code::InvalidStickiness,
                 field_path!["input", "defaultStickiness"],
                 format!(
                     "The default stickiness must be 1–{MAX_STICKINESS_LEN} characters of letters, digits, '_', '.' and '-'."
@@ -117,7 +117,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
         && limit < 0
     {
         errors.push(Error::input(
-            "INVALID_FEATURE_LIMIT",
+            Code::InvalidFeatureLimit,
             field_path!["input", "featureLimit"],
             "The feature limit must be zero or more, or null for no limit.",
         ));
@@ -128,7 +128,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
         Some(names) => {
             if names.is_empty() {
                 errors.push(Error::input(
-                    "ENVIRONMENTS_EMPTY",
+                    Code::EnvironmentsEmpty,
                     field_path!["input", "environments"],
                     "List at least one environment, or leave the field out to enable every non-deprecated one.",
                 ));
@@ -180,7 +180,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
             Ok(_) => {}
             Err(_) => errors.push(
                 Error::input(
-                    "DEPENDENCY_NOT_FOUND",
+                    Code::DependencyNotFound,
                     field_path!["input", "dependencyIds", index],
                     format!("'{raw}' is not a project id (a UUID)."),
                 )
@@ -276,7 +276,7 @@ pub(crate) fn name_and_slug(
     let name = name.trim().to_owned();
     if let Err(message) = validate_name(&name) {
         errors.push(Error::input(
-            "INVALID_NAME",
+            Code::InvalidName,
             field_path!["input", "name"],
             message,
         ));
@@ -285,7 +285,7 @@ pub(crate) fn name_and_slug(
         Some(slug) => {
             if let Err(message) = validate_slug(&slug) {
                 errors.push(
-                    Error::input("INVALID_SLUG", field_path!["input", "slug"], message)
+                    Error::input(Code::InvalidSlug, field_path!["input", "slug"], message)
                         .with_details(json!({ "slug": slug })),
                 );
             }
@@ -345,7 +345,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
         locales_ok = false;
         errors.push(
             Error::input(
-                "INVALID_LOCALE",
+                Code::InvalidLocale,
                 path("defaultLocale"),
                 format!("'{locale}' is not a BCP 47 language tag (like 'en-US')."),
             )
@@ -356,7 +356,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
         if locales.is_empty() {
             locales_ok = false;
             errors.push(Error::input(
-                "INVALID_LOCALE",
+                Code::InvalidLocale,
                 path("supportedLocales"),
                 "List at least one supported locale, or leave the field out.",
             ));
@@ -366,7 +366,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
                 locales_ok = false;
                 errors.push(
                     Error::input(
-                        "INVALID_LOCALE",
+                        Code::InvalidLocale,
                         field_path!["input", "settings", "supportedLocales", index],
                         format!("'{locale}' is not a BCP 47 language tag (like 'en-US')."),
                     )
@@ -392,7 +392,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
             {
                 errors.push(
                     Error::input(
-                        "DEFAULT_LOCALE_NOT_SUPPORTED",
+                        Code::DefaultLocaleNotSupported,
                         path("defaultLocale"),
                         format!(
                             "The default locale '{default}' must be one of the supported locales."
@@ -428,7 +428,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
                     if !supported.is_empty() && !supported.contains(&default) {
                         errors.push(
                                 Error::input(
-                                    "DEFAULT_PLATFORM_NOT_SUPPORTED",
+                                    Code::DefaultPlatformNotSupported,
                                     path("defaultPlatform"),
                                     format!(
                                         "The default platform {} must be one of the supported platforms.",
@@ -454,7 +454,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
         && let Err(message) = check_url(url)
     {
         errors.push(
-            Error::input("INVALID_URL", path("thumbnailUrl"), message)
+            Error::input(Code::InvalidUrl, path("thumbnailUrl"), message)
                 .with_details(json!({ "url": url })),
         );
     }
@@ -505,7 +505,7 @@ fn check_deployment(
         };
         errors.push(
             Error::input(
-                "UNSUPPORTED_REGION",
+                Code::UnsupportedRegion,
                 field_path!["input", "deployment", "region"],
                 message,
             )
@@ -528,7 +528,7 @@ fn check_deployment(
         };
         errors.push(
             Error::input(
-                "UNSUPPORTED_RUNTIME",
+                Code::UnsupportedRuntime,
                 field_path!["input", "deployment", "runtime"],
                 message,
             )
@@ -557,7 +557,7 @@ fn check_environments(
     let quoted: Vec<String> = unknown.iter().map(|name| format!("'{name}'")).collect();
     errors.push(
         Error::input(
-            "UNKNOWN_ENVIRONMENT",
+            Code::UnknownEnvironment,
             field,
             format!("These environments do not exist: {}.", quoted.join(", ")),
         )
@@ -569,21 +569,21 @@ fn check_metadata(metadata: &serde_json::Value, errors: &mut Vec<Error>) {
     let field = field_path!["input", "metadata"];
     if !metadata.is_object() {
         errors.push(Error::input(
-            "INVALID_METADATA",
+            Code::InvalidMetadata,
             field,
             "Metadata must be a JSON object.",
         ));
         return;
     }
     if let Some(problem) = text::json_problem(metadata) {
-        errors.push(Error::input("INVALID_METADATA", field, problem));
+        errors.push(Error::input(Code::InvalidMetadata, field, problem));
         return;
     }
     let size = metadata.to_string().len();
     if size > MAX_METADATA_BYTES {
         errors.push(
             Error::input(
-                "INVALID_METADATA",
+                Code::InvalidMetadata,
                 field,
                 format!(
                     "Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON; this is {size}."

@@ -14,7 +14,7 @@ use crate::domain::{self, Segment};
 pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Error {
     let mut error = async_graphql::Error::new(err.to_string());
     error = error.extend_with(|_, extensions| {
-        extensions.set("code", err.code());
+        extensions.set("code", err.code().as_str());
         if let Some(field) = err.field() {
             extensions.set(
                 "field",

@@ -2,6 +2,7 @@
 //! (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`), which async-graphql
 //! leaves without one.
 
+use crate::domain::Code;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
@@ -14,11 +15,11 @@ use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 use super::error::with_code;
 use super::{MAX_COMPLEXITY, guard};
 
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+pub const PARSE_FAILED: &str = Code::GraphqlParseFailed.as_str();
+pub const VALIDATION_FAILED: &str = Code::GraphqlValidationFailed.as_str();
 /// The request names no operation of its document (or one too long to
 /// be a name); Apollo Server's code for the same failure.
-pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
+pub const OPERATION_RESOLUTION_FAILURE: &str = Code::OperationResolutionFailure.as_str();
 /// The longest `operationName` looked up (and echoed in an error).
 pub const MAX_OPERATION_NAME: usize = 256;
 
@@ -89,7 +90,7 @@ impl Extension for ErrorCodesExtension {
                     None,
                 );
                 let extensions = error.extensions.get_or_insert_with(Default::default);
-                extensions.set("code", "BAD_USER_INPUT");
+                extensions.set("code", Code::BadUserInput.as_str());
                 extensions.set("field", async_graphql::Value::List(field));
                 error
             })

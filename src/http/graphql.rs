@@ -9,6 +9,7 @@
 //! - a token that is sent but unknown or revoked is 401 before anything
 //!   runs.
 
+use crate::domain::Code;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -29,10 +30,10 @@ use crate::store::{Claim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES, Store};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 4] = [
-    "GRAPHQL_PARSE_FAILED",
-    "GRAPHQL_VALIDATION_FAILED",
-    "OPERATION_RESOLUTION_FAILURE",
-    "BAD_USER_INPUT",
+    Code::GraphqlParseFailed.as_str(),
+    Code::GraphqlValidationFailed.as_str(),
+    Code::OperationResolutionFailure.as_str(),
+    Code::BadUserInput.as_str(),
 ];
 
 /// The media type a response is written in.
@@ -118,7 +119,7 @@ pub async fn post_graphql(
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format,
-            "UNSUPPORTED_MEDIA_TYPE",
+            Code::UnsupportedMediaType.as_str(),
             "Send the GraphQL request as JSON with 'Content-Type: application/json'.",
         );
     }
@@ -128,7 +129,7 @@ pub async fn post_graphql(
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format,
-                "PAYLOAD_TOO_LARGE",
+                Code::PayloadTooLarge.as_str(),
                 &format!(
                     "The request body is larger than the limit of {} bytes (1 MiB).",
                     super::MAX_BODY_BYTES
@@ -139,7 +140,7 @@ pub async fn post_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                "BAD_REQUEST",
+                Code::BadRequest.as_str(),
                 "The request body could not be read.",
             );
         }
@@ -150,20 +151,27 @@ pub async fn post_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                "BAD_REQUEST",
+                Code::BadRequest.as_str(),
                 &format!("The body is not a GraphQL request ({err}); send {{\"query\": \"…\"}}."),
             );
         }
     };
     let keyed = match idempotency_key(&headers, &body) {
         Ok(keyed) => keyed,
-        Err(message) => return error(StatusCode::BAD_REQUEST, format, "BAD_REQUEST", message),
+        Err(message) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format,
+                Code::BadRequest.as_str(),
+                message,
+            );
+        }
     };
     if request.query.trim().is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
             format,
-            "BAD_REQUEST",
+            Code::BadRequest.as_str(),
             "The request has no 'query'; send {\"query\": \"…\"}.",
         );
     }
@@ -190,7 +198,7 @@ pub async fn get_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 Format::Json,
-                "BAD_REQUEST",
+                Code::BadRequest.as_str(),
                 &format!("The query string is malformed ({err})."),
             );
         }
@@ -206,7 +214,7 @@ pub async fn get_graphql(
         return error(
             StatusCode::BAD_REQUEST,
             negotiate(&headers).unwrap_or(Format::Json),
-            "BAD_REQUEST",
+            Code::BadRequest.as_str(),
             "Pass the GraphQL query in the 'query' parameter, or POST it as JSON.",
         );
     };
@@ -228,7 +236,7 @@ pub async fn get_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                "BAD_REQUEST",
+                Code::BadRequest.as_str(),
                 &format!("The '{name}' parameter is not a JSON object."),
             );
         };
@@ -240,7 +248,7 @@ pub async fn get_graphql(
         let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
             format,
-            "METHOD_NOT_ALLOWED",
+            Code::MethodNotAllowed.as_str(),
             "Mutations must be sent with POST.",
         );
         response
@@ -261,7 +269,7 @@ fn not_acceptable() -> Response {
     error(
         StatusCode::NOT_ACCEPTABLE,
         Format::Json,
-        "NOT_ACCEPTABLE",
+        Code::NotAcceptable.as_str(),
         "Accept 'application/json' or 'application/graphql-response+json'.",
     )
 }
@@ -338,7 +346,7 @@ async fn execute(
                 return error(
                     StatusCode::BAD_REQUEST,
                     format,
-                    "BAD_REQUEST",
+                    Code::BadRequest.as_str(),
                     "With an Idempotency-Key, send exactly one mutation field per request.",
                 );
             }
@@ -375,7 +383,7 @@ async fn execute(
             let mut response = error(
                 StatusCode::CONFLICT,
                 format,
-                "IDEMPOTENCY_KEY_IN_USE",
+                Code::IdempotencyKeyInUse.as_str(),
                 "A request with this Idempotency-Key is still running; retry shortly.",
             );
             response
@@ -387,7 +395,7 @@ async fn execute(
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format,
-                "IDEMPOTENCY_KEY_REUSED",
+                Code::IdempotencyKeyReused.as_str(),
                 "This Idempotency-Key was used with a different request; use a new key.",
             );
         }
@@ -395,7 +403,7 @@ async fn execute(
             return error(
                 StatusCode::TOO_MANY_REQUESTS,
                 format,
-                "TOO_MANY_IDEMPOTENCY_KEYS",
+                Code::TooManyIdempotencyKeys.as_str(),
                 &format!(
                     "You hold {MAX_KEYS_PER_USER} live Idempotency-Keys, the most allowed; they expire 24 hours after their first use."
                 ),
@@ -514,7 +522,7 @@ async fn run(
     let mut body = serde_json::to_value(&response).unwrap_or_else(|err| {
         tracing::error!(error = %err, "cannot serialize a GraphQL response");
         error_response(
-            "INTERNAL_SERVER_ERROR",
+            Code::InternalServerError.as_str(),
             "An internal error occurred; it has been logged.",
         )
     });
@@ -529,7 +537,7 @@ async fn run(
     let unavailable = body["errors"].as_array().is_some_and(|errors| {
         errors
             .iter()
-            .any(|error| error["extensions"]["code"] == "SERVICE_UNAVAILABLE")
+            .any(|error| error["extensions"]["code"] == Code::ServiceUnavailable.as_str())
     });
     Ran {
         status,
@@ -553,11 +561,11 @@ fn give_code(error: &mut async_graphql::ServerError) {
     let code = if error.message.starts_with("Unknown operation named")
         || error.message.starts_with("Operation name required")
     {
-        "OPERATION_RESOLUTION_FAILURE"
+        Code::OperationResolutionFailure.as_str()
     } else if error.path.is_empty() {
-        "GRAPHQL_VALIDATION_FAILED"
+        Code::GraphqlValidationFailed.as_str()
     } else {
-        "BAD_USER_INPUT"
+        Code::BadUserInput.as_str()
     };
     error
         .extensions

@@ -1,6 +1,7 @@
 //! Limits every request is held to, refused with a GraphQL-shaped JSON
 //! error that names the limit.
 
+use crate::domain::Code;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -18,7 +19,7 @@ pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next
         Ok(response) => response,
         Err(_) => json_error(
             StatusCode::REQUEST_TIMEOUT,
-            "REQUEST_TIMEOUT",
+            Code::RequestTimeout.as_str(),
             &format!(
                 "The request took longer than {} s and was stopped.",
                 limit.as_secs()

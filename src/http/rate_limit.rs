@@ -5,6 +5,7 @@
 //! Requests without a token are not limited here: all they can do is read
 //! the catalogs and introspect.
 
+use crate::domain::Code;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -64,7 +65,7 @@ pub async fn limit(
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let mut response = json_error(
                 StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
+                Code::RateLimited.as_str(),
                 &format!("Too many requests with this token; retry in {seconds} s."),
             );
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {

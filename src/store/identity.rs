@@ -487,7 +487,7 @@ impl Store {
         if let Some(schema) = &schema {
             domain::schema_error(schema).map_err(|message| {
                 domain::Error::input(
-                    "INVALID_METADATA_SCHEMA",
+                    domain::Code::InvalidMetadataSchema,
                     vec!["input".into(), "projectMetadataSchema".into()],
                     message,
                 )

@@ -70,7 +70,7 @@ fn problems(input: CreateProject) -> Vec<(&'static str, Value)> {
     validate_create(input, &catalogs())
         .errors
         .iter()
-        .map(|error| (error.code(), field_json(error)))
+        .map(|error| (error.code().as_str(), field_json(error)))
         .collect()
 }
 
