@@ -27,7 +27,10 @@ impl From<usize> for Segment {
     }
 }
 
-/// A path inside the arguments, e.g. `["input", "settings", "supportedLocales", 1]`.
+/// A path inside the input a rule checked, e.g. `["settings",
+/// "supportedLocales", 1]`: relative to the input object, so that each
+/// door adds its own prefix (`["input", …]` in GraphQL, nothing for a REST
+/// body that is the input).
 pub type FieldPath = Vec<Segment>;
 
 /// Builds a [`FieldPath`] from keys and indexes.
@@ -131,13 +134,13 @@ impl Error {
     /// The input field the problem is about, if it is about one.
     pub fn field(&self) -> Option<FieldPath> {
         match self {
-            Error::OrganizationNotFound => Some(crate::field_path!["input", "organizationId"]),
+            Error::OrganizationNotFound => Some(crate::field_path!["organizationId"]),
             Error::Input(error) => Some(error.field.clone()),
             Error::SlugAlreadyExists { .. } | Error::OrganizationSlugTaken { .. } => {
-                Some(crate::field_path!["input", "slug"])
+                Some(crate::field_path!["slug"])
             }
             Error::DependencyNotFound { index, .. } => {
-                Some(crate::field_path!["input", "dependencyIds", *index])
+                Some(crate::field_path!["dependencyIds", *index])
             }
             _ => None,
         }

@@ -41,7 +41,7 @@ pub fn validate_create_organization(
     {
         errors.push(Error::input(
             Code::InvalidMetadataSchema,
-            field_path!["input", "projectMetadataSchema"],
+            field_path!["projectMetadataSchema"],
             message,
         ));
     }

@@ -71,7 +71,7 @@ pub fn check_in_organization(
             Ok(violations) => errors.push(
                 Error::input(
                     Code::MetadataSchemaViolation,
-                    field_path!["input", "metadata"],
+                    field_path!["metadata"],
                     "The metadata does not match the organization's project metadata schema.",
                 )
                 .with_details(json!({ "violations": violations })),

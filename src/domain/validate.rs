@@ -58,7 +58,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
             Ok(id) => OrganizationRef::Id(id),
             Err(_) => {
                 errors.push(Error::bad_input(
-                    field_path!["input", "organizationId"],
+                    field_path!["organizationId"],
                     format!("'{raw}' is not a valid organization id (a UUID)."),
                 ));
                 OrganizationRef::Malformed
@@ -72,13 +72,13 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
         if description.chars().count() > MAX_DESCRIPTION_LEN {
             errors.push(Error::input(
                 Code::InvalidDescription,
-                field_path!["input", "description"],
+                field_path!["description"],
                 format!("The description must be at most {MAX_DESCRIPTION_LEN} characters long."),
             ));
         } else if text::has_control(description) {
             errors.push(Error::input(
                 Code::InvalidDescription,
-                field_path!["input", "description"],
+                field_path!["description"],
                 "The description must not contain control characters other than tabs and line breaks (no NUL, no terminal escape sequences).",
             ));
         }
@@ -104,7 +104,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
         errors.push(
             Error::input(
                 Code::InvalidStickiness,
-                field_path!["input", "defaultStickiness"],
+                field_path!["defaultStickiness"],
                 format!(
                     "The default stickiness must be 1–{MAX_STICKINESS_LEN} characters of letters, digits, '_', '.' and '-'."
                 ),
@@ -118,7 +118,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
     {
         errors.push(Error::input(
             Code::InvalidFeatureLimit,
-            field_path!["input", "featureLimit"],
+            field_path!["featureLimit"],
             "The feature limit must be zero or more, or null for no limit.",
         ));
     }
@@ -129,16 +129,11 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
             if names.is_empty() {
                 errors.push(Error::input(
                     Code::EnvironmentsEmpty,
-                    field_path!["input", "environments"],
+                    field_path!["environments"],
                     "List at least one environment, or leave the field out to enable every non-deprecated one.",
                 ));
             }
-            check_environments(
-                &names,
-                field_path!["input", "environments"],
-                catalogs,
-                &mut errors,
-            );
+            check_environments(&names, field_path!["environments"], catalogs, &mut errors);
             dedup(names)
         }
     };
@@ -152,7 +147,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
                 .collect();
             check_environments(
                 &names,
-                field_path!["input", "changeRequestEnvironments"],
+                field_path!["changeRequestEnvironments"],
                 catalogs,
                 &mut errors,
             );
@@ -181,7 +176,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
             Err(_) => errors.push(
                 Error::input(
                     Code::DependencyNotFound,
-                    field_path!["input", "dependencyIds", index],
+                    field_path!["dependencyIds", index],
                     format!("'{raw}' is not a project id (a UUID)."),
                 )
                 .with_details(json!({ "id": raw })),
@@ -237,30 +232,26 @@ fn bound_lists(input: &mut CreateProject, errors: &mut Vec<Error>) {
             list.truncate(MAX_LIST_ITEMS);
         }
     }
-    bound(
-        &mut input.environments,
-        field_path!["input", "environments"],
-        errors,
-    );
+    bound(&mut input.environments, field_path!["environments"], errors);
     bound(
         &mut input.change_request_environments,
-        field_path!["input", "changeRequestEnvironments"],
+        field_path!["changeRequestEnvironments"],
         errors,
     );
     bound(
         &mut input.dependency_ids,
-        field_path!["input", "dependencyIds"],
+        field_path!["dependencyIds"],
         errors,
     );
     if let Some(settings) = &mut input.settings {
         bound(
             &mut settings.supported_locales,
-            field_path!["input", "settings", "supportedLocales"],
+            field_path!["settings", "supportedLocales"],
             errors,
         );
         bound(
             &mut settings.supported_platforms,
-            field_path!["input", "settings", "supportedPlatforms"],
+            field_path!["settings", "supportedPlatforms"],
             errors,
         );
     }
@@ -277,7 +268,7 @@ pub(crate) fn name_and_slug(
     if let Err(message) = validate_name(&name) {
         errors.push(Error::input(
             Code::InvalidName,
-            field_path!["input", "name"],
+            field_path!["name"],
             message,
         ));
     }
@@ -285,7 +276,7 @@ pub(crate) fn name_and_slug(
         Some(slug) => {
             if let Err(message) = validate_slug(&slug) {
                 errors.push(
-                    Error::input(Code::InvalidSlug, field_path!["input", "slug"], message)
+                    Error::input(Code::InvalidSlug, field_path!["slug"], message)
                         .with_details(json!({ "slug": slug })),
                 );
             }
@@ -336,7 +327,7 @@ fn is_language_tag(tag: &str) -> bool {
 /// one of a default/supported pair follows from the other; none gives
 /// `en-US` / `[en-US]` and `DESKTOP` / all three.
 fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
-    let path = |key: &str| field_path!["input", "settings", key];
+    let path = |key: &str| field_path!["settings", key];
 
     let mut locales_ok = true;
     if let Some(locale) = &input.default_locale
@@ -367,7 +358,7 @@ fn settings(input: SettingsInput, errors: &mut Vec<Error>) -> ProjectSettings {
                 errors.push(
                     Error::input(
                         Code::InvalidLocale,
-                        field_path!["input", "settings", "supportedLocales", index],
+                        field_path!["settings", "supportedLocales", index],
                         format!("'{locale}' is not a BCP 47 language tag (like 'en-US')."),
                     )
                     .with_details(json!({ "locale": locale })),
@@ -506,7 +497,7 @@ fn check_deployment(
         errors.push(
             Error::input(
                 Code::UnsupportedRegion,
-                field_path!["input", "deployment", "region"],
+                field_path!["deployment", "region"],
                 message,
             )
             .with_details(json!({ "region": deployment.region, "supported": supported })),
@@ -529,7 +520,7 @@ fn check_deployment(
         errors.push(
             Error::input(
                 Code::UnsupportedRuntime,
-                field_path!["input", "deployment", "runtime"],
+                field_path!["deployment", "runtime"],
                 message,
             )
             .with_details(json!({ "runtime": deployment.runtime, "supported": supported })),
@@ -566,7 +557,7 @@ fn check_environments(
 }
 
 fn check_metadata(metadata: &serde_json::Value, errors: &mut Vec<Error>) {
-    let field = field_path!["input", "metadata"];
+    let field = field_path!["metadata"];
     if !metadata.is_object() {
         errors.push(Error::input(
             Code::InvalidMetadata,

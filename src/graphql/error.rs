@@ -12,15 +12,27 @@ use crate::domain::{self, Segment};
 
 /// One domain error as a GraphQL error.
 pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Error {
+    graphql_error_at(err, request_id, &[])
+}
+
+/// One domain error as a GraphQL error whose field path starts with
+/// `prefix`: the domain's paths are relative to the input object, and a
+/// mutation's input is its `input` argument.
+pub fn graphql_error_at(
+    err: &domain::Error,
+    request_id: &str,
+    prefix: &[&str],
+) -> async_graphql::Error {
     let mut error = async_graphql::Error::new(err.to_string());
     error = error.extend_with(|_, extensions| {
         extensions.set("code", err.code().as_str());
         if let Some(field) = err.field() {
+            let prefix = prefix.iter().map(|key| Segment::Key((*key).to_owned()));
             extensions.set(
                 "field",
                 Value::List(
-                    field
-                        .into_iter()
+                    prefix
+                        .chain(field)
                         .map(|segment| match segment {
                             Segment::Key(key) => Value::String(key),
                             Segment::Index(index) => Value::from(index as u64),
@@ -40,11 +52,15 @@ pub fn graphql_error(err: &domain::Error, request_id: &str) -> async_graphql::Er
     error
 }
 
-/// Reports every error of a resolver at its path; the resolver then
-/// returns `null`.
+/// Reports every error of a mutation at its path, fields under its
+/// `input` argument; the mutation then returns `null`.
 pub fn report(ctx: &Context<'_>, errors: &[domain::Error]) {
+    let request_id = ctx
+        .data_opt::<RequestContext>()
+        .map(|request| request.request_id.as_str())
+        .unwrap_or_default();
     for err in errors {
-        let error = resolver_error(ctx, err).into_server_error(ctx.item.pos);
+        let error = graphql_error_at(err, request_id, &["input"]).into_server_error(ctx.item.pos);
         ctx.add_error(ctx.set_error_path(error));
     }
 }

@@ -488,7 +488,7 @@ impl Store {
             domain::schema_error(schema).map_err(|message| {
                 domain::Error::input(
                     domain::Code::InvalidMetadataSchema,
-                    vec!["input".into(), "projectMetadataSchema".into()],
+                    vec!["projectMetadataSchema".into()],
                     message,
                 )
             })?;

@@ -104,7 +104,7 @@ fn run(cases: Vec<Case>) {
 
 #[test]
 fn name_rules() {
-    let bad = |label| vec![(label, json!(["input", "name"]))];
+    let bad = |label| vec![(label, json!(["name"]))];
     let name = |s: &str| {
         let s = s.to_owned();
         Box::new(move |input: &mut CreateProject| input.name = s)
@@ -149,29 +149,25 @@ fn organization_id_slug_and_description_rules() {
         (
             "not a uuid",
             Box::new(|i| i.organization_id = Some("org123".into())),
-            vec![("BAD_USER_INPUT", json!(["input", "organizationId"]))],
+            vec![("BAD_USER_INPUT", json!(["organizationId"]))],
         ),
         ("good slug", slug("service_01"), vec![]),
         ("63 chars", slug(&"a".repeat(63)), vec![]),
         (
             "uppercase",
             slug("MyProject"),
-            vec![("INVALID_SLUG", json!(["input", "slug"]))],
+            vec![("INVALID_SLUG", json!(["slug"]))],
         ),
         (
             "leading underscore",
             slug("_start"),
-            vec![("INVALID_SLUG", json!(["input", "slug"]))],
+            vec![("INVALID_SLUG", json!(["slug"]))],
         ),
-        (
-            "empty",
-            slug(""),
-            vec![("INVALID_SLUG", json!(["input", "slug"]))],
-        ),
+        ("empty", slug(""), vec![("INVALID_SLUG", json!(["slug"]))]),
         (
             "64 chars",
             slug(&"a".repeat(64)),
-            vec![("INVALID_SLUG", json!(["input", "slug"]))],
+            vec![("INVALID_SLUG", json!(["slug"]))],
         ),
         (
             "4000 chars",
@@ -181,14 +177,14 @@ fn organization_id_slug_and_description_rules() {
         (
             "4001 chars",
             Box::new(|i| i.description = Some("d".repeat(4_001))),
-            vec![("INVALID_DESCRIPTION", json!(["input", "description"]))],
+            vec![("INVALID_DESCRIPTION", json!(["description"]))],
         ),
     ]);
 }
 
 #[test]
 fn settings_rules() {
-    let path = |key: &str| json!(["input", "settings", key]);
+    let path = |key: &str| json!(["settings", key]);
     run(vec![
         (
             "both given, consistent",
@@ -208,10 +204,7 @@ fn settings_rules() {
             Box::new(settings(|s| {
                 s.supported_locales = Some(vec!["en-US".into(), "x_y_z".into()])
             })),
-            vec![(
-                "INVALID_LOCALE",
-                json!(["input", "settings", "supportedLocales", 1]),
-            )],
+            vec![("INVALID_LOCALE", json!(["settings", "supportedLocales", 1]))],
         ),
         (
             "empty supported locales",
@@ -375,8 +368,8 @@ fn settings_defaults_follow_the_contract() {
 
 #[test]
 fn deployment_rules() {
-    let region = json!(["input", "deployment", "region"]);
-    let runtime = json!(["input", "deployment", "runtime"]);
+    let region = json!(["deployment", "region"]);
+    let runtime = json!(["deployment", "runtime"]);
     run(vec![
         (
             "supported",
@@ -446,17 +439,17 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
         (
             "stickiness with space",
             Box::new(|i| i.default_stickiness = Some("user id".into())),
-            vec![("INVALID_STICKINESS", json!(["input", "defaultStickiness"]))],
+            vec![("INVALID_STICKINESS", json!(["defaultStickiness"]))],
         ),
         (
             "stickiness empty",
             Box::new(|i| i.default_stickiness = Some(String::new())),
-            vec![("INVALID_STICKINESS", json!(["input", "defaultStickiness"]))],
+            vec![("INVALID_STICKINESS", json!(["defaultStickiness"]))],
         ),
         (
             "stickiness 101 chars",
             Box::new(|i| i.default_stickiness = Some("s".repeat(101))),
-            vec![("INVALID_STICKINESS", json!(["input", "defaultStickiness"]))],
+            vec![("INVALID_STICKINESS", json!(["defaultStickiness"]))],
         ),
         (
             "feature limit 0",
@@ -466,7 +459,7 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
         (
             "feature limit -1",
             Box::new(|i| i.feature_limit = Some(-1)),
-            vec![("INVALID_FEATURE_LIMIT", json!(["input", "featureLimit"]))],
+            vec![("INVALID_FEATURE_LIMIT", json!(["featureLimit"]))],
         ),
         (
             "named environments",
@@ -476,12 +469,12 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
         (
             "no environments",
             envs(&[]),
-            vec![("ENVIRONMENTS_EMPTY", json!(["input", "environments"]))],
+            vec![("ENVIRONMENTS_EMPTY", json!(["environments"]))],
         ),
         (
             "unknown environments",
             envs(&["production", "qa", "uat"]),
-            vec![("UNKNOWN_ENVIRONMENT", json!(["input", "environments"]))],
+            vec![("UNKNOWN_ENVIRONMENT", json!(["environments"]))],
         ),
         (
             "unknown change-request environment",
@@ -491,10 +484,7 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
                     required_approvals: None,
                 }])
             }),
-            vec![(
-                "UNKNOWN_ENVIRONMENT",
-                json!(["input", "changeRequestEnvironments"]),
-            )],
+            vec![("UNKNOWN_ENVIRONMENT", json!(["changeRequestEnvironments"]))],
         ),
         (
             "object metadata",
@@ -504,12 +494,12 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
         (
             "array metadata",
             Box::new(|i| i.metadata = Some(json!(["team"]))),
-            vec![("INVALID_METADATA", json!(["input", "metadata"]))],
+            vec![("INVALID_METADATA", json!(["metadata"]))],
         ),
         (
             "metadata over 16 KiB",
             Box::new(|i| i.metadata = Some(json!({ "blob": "x".repeat(16 * 1024) }))),
-            vec![("INVALID_METADATA", json!(["input", "metadata"]))],
+            vec![("INVALID_METADATA", json!(["metadata"]))],
         ),
         (
             "dependency uuid",
@@ -521,7 +511,7 @@ fn stickiness_feature_limit_environment_and_metadata_rules() {
             Box::new(|i| {
                 i.dependency_ids = Some(vec![uuid::Uuid::new_v4().to_string(), "proj789".into()])
             }),
-            vec![("DEPENDENCY_NOT_FOUND", json!(["input", "dependencyIds", 1]))],
+            vec![("DEPENDENCY_NOT_FOUND", json!(["dependencyIds", 1]))],
         ),
     ]);
 }
