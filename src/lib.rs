@@ -7,11 +7,14 @@
 //! - [`server`]: binds, migrates and serves until shut down.
 //! - [`http`]: the axum router — GraphQL over HTTP, GraphiQL, health, auth.
 //! - [`graphql`]: the schema, its types and the error → extensions mapping.
+//! - [`app`]: the use cases (create a project, an organization), one flow
+//!   each, called by every transport.
 //! - [`domain`]: the rules, as plain Rust (no GraphQL, no SQL).
 //! - [`store`]: queries and transactions over SeaORM.
 //! - [`entity`]: SeaORM entities, one per table.
 //! - [`telemetry`]: tracing subscriber set-up.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;

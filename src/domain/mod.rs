@@ -30,8 +30,8 @@ pub use organization::{
 pub use page::{MAX_PAGE_SIZE, ProjectFilter, page_size};
 pub use project::{
     ChangeRequestEnvironment, ChangeRequestInput, CreateProject, Deployment, DeploymentInput,
-    NewProject, OrganizationRef, Platform, Project, ProjectMember, ProjectMode, ProjectSettings,
-    ProjectStage, ProjectStatus, SettingsInput, SlugChoice,
+    NewProject, OrganizationRef, Platform, Project, ProjectDraft, ProjectMember, ProjectMode,
+    ProjectSettings, ProjectStage, ProjectStatus, SettingsInput, SlugChoice,
 };
 pub use rules::{OrganizationFacts, check_in_organization, check_role, check_schema, free_slug};
 pub use slug::{RESERVED_ORGANIZATION_SLUGS, derive_slug, slug_candidate, validate_slug};

@@ -1,5 +1,6 @@
 //! Projects: what a caller asks for (`CreateProject`), what survives
-//! validation (`NewProject`) and what is stored (`Project`).
+//! validation (`ProjectDraft`, and `NewProject` once it has no problem) and
+//! what is stored (`Project`).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -145,11 +146,13 @@ pub struct ChangeRequestInput {
     pub required_approvals: Option<i32>,
 }
 
-/// A creation request with every default applied. The store still checks
-/// the rules that depend on the organization (membership, slug taken,
-/// dependencies, metadata schema, plan limit) inside its transaction.
+/// A creation request with every default applied, as validation read it:
+/// it may still have problems (they are in [`super::Validated`]). The store
+/// checks the rules that depend on the organization (membership, slug
+/// taken, dependencies, metadata schema, plan limit) on it, inside its
+/// transaction.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewProject {
+pub struct ProjectDraft {
     pub organization: OrganizationRef,
     pub name: String,
     pub slug: SlugChoice,
@@ -167,7 +170,28 @@ pub struct NewProject {
     pub metadata: Option<serde_json::Value>,
 }
 
+/// A creation request that passed every input rule. The only way to get
+/// one is [`super::Validated::to_new`], so a request with input problems
+/// can never reach the store's insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewProject(ProjectDraft);
+
 impl NewProject {
+    /// For validation alone, once it found no problem.
+    pub(super) fn accepted(draft: ProjectDraft) -> NewProject {
+        NewProject(draft)
+    }
+}
+
+impl std::ops::Deref for NewProject {
+    type Target = ProjectDraft;
+
+    fn deref(&self) -> &ProjectDraft {
+        &self.0
+    }
+}
+
+impl ProjectDraft {
     /// The accepted input, as recorded in the `project.created` audit event.
     pub fn to_json(&self, organization_id: Uuid, slug: &str) -> serde_json::Value {
         let settings = &self.settings;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::error::{Code, Error};
 use super::identity::{Plan, Role};
-use super::project::{NewProject, SlugChoice};
+use super::project::{ProjectDraft, SlugChoice};
 use super::slug::slug_candidate;
 use crate::field_path;
 
@@ -39,7 +39,7 @@ pub fn check_role(role: Option<Role>) -> Result<Role, Error> {
 
 /// Every organization rule; returns the slug to use, or every problem.
 pub fn check_in_organization(
-    new: &NewProject,
+    new: &ProjectDraft,
     facts: &OrganizationFacts,
 ) -> Result<String, Vec<Error>> {
     let mut errors = Vec::new();
@@ -167,7 +167,7 @@ mod tests {
         }
     }
 
-    fn new_project(input: CreateProject) -> NewProject {
+    fn new_project(input: CreateProject) -> ProjectDraft {
         let validated = validate_create(input, &Catalogs::default());
         validated.project
     }

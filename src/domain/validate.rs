@@ -15,7 +15,7 @@ use super::catalog::Catalogs;
 use super::error::{Code, Error, FieldPath};
 use super::project::{
     ChangeRequestEnvironment, CreateProject, Deployment, NewProject, OrganizationRef, Platform,
-    ProjectMode, ProjectSettings, SettingsInput, SlugChoice,
+    ProjectDraft, ProjectMode, ProjectSettings, SettingsInput, SlugChoice,
 };
 use super::slug::{derive_slug, validate_slug};
 use super::text;
@@ -43,8 +43,20 @@ static STICKINESS: LazyLock<Regex> = LazyLock::new(|| {
 /// empty, but the store still adds the organization's rules to them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Validated {
-    pub project: NewProject,
+    pub project: ProjectDraft,
     pub errors: Vec<Error>,
+}
+
+impl Validated {
+    /// The project to create, when the input has no problem; every problem
+    /// otherwise.
+    pub fn to_new(&self) -> Result<NewProject, Vec<Error>> {
+        if self.errors.is_empty() {
+            Ok(NewProject::accepted(self.project.clone()))
+        } else {
+            Err(self.errors.clone())
+        }
+    }
 }
 
 /// Applies every input rule to `input`.
@@ -189,7 +201,7 @@ pub fn validate_create(mut input: CreateProject, catalogs: &Catalogs) -> Validat
     }
 
     Validated {
-        project: NewProject {
+        project: ProjectDraft {
             organization,
             name,
             slug,

@@ -8,7 +8,7 @@ use super::inputs::{CreateOrganizationInput, CreateProjectInput};
 use super::types::{Organization, Project};
 use super::{Resume, principal, store};
 
-use crate::domain;
+use crate::app;
 
 pub struct Mutation;
 
@@ -35,14 +35,10 @@ impl Mutation {
     ) -> Option<CreateOrganizationPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
-            if let Some(Resume(id)) = ctx.data_opt::<Resume>() {
-                return resumed(store(ctx).organizations_by_ids(&[*id]).await);
+            match ctx.data_opt::<Resume>() {
+                Some(Resume(id)) => app::resume_organization(store(ctx), *id).await,
+                None => app::create_organization(store(ctx), principal, input.to_domain()).await,
             }
-            let new = domain::validate_create_organization(input.to_domain())?;
-            store(ctx)
-                .create_organization(principal, &new)
-                .await
-                .map_err(|err| vec![err])
         }
         .await;
         match res {
@@ -66,13 +62,10 @@ impl Mutation {
     ) -> Option<CreateProjectPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
-            let store = store(ctx);
-            if let Some(Resume(id)) = ctx.data_opt::<Resume>() {
-                return resumed(store.projects_by_ids(&[*id]).await);
+            match ctx.data_opt::<Resume>() {
+                Some(Resume(id)) => app::resume_project(store(ctx), *id).await,
+                None => app::create_project(store(ctx), principal, input.to_domain()).await,
             }
-            let catalogs = store.catalogs().await.map_err(|err| vec![err])?;
-            let validated = domain::validate_create(input.to_domain(), &catalogs);
-            store.create_project(principal, &validated).await
         }
         .await;
         match res {
@@ -85,16 +78,5 @@ impl Mutation {
                 None
             }
         }
-    }
-}
-
-/// The resource a retried Idempotency-Key created the first time.
-fn resumed<T>(found: Result<Vec<T>, domain::Error>) -> Result<T, Vec<domain::Error>> {
-    match found {
-        Ok(mut found) => found.pop().ok_or_else(|| {
-            tracing::error!("the resource an idempotency key recorded is gone");
-            vec![domain::Error::Internal]
-        }),
-        Err(err) => Err(vec![err]),
     }
 }

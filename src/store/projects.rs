@@ -21,8 +21,8 @@ use super::error::{internal, violates_unique};
 use super::identity::{organization_from, role_in};
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
-    Platform, Principal, Project, ProjectMode, ProjectSettings, ProjectStage, ProjectStatus, Role,
-    SlugChoice, Validated, check_in_organization, check_role,
+    Platform, Principal, Project, ProjectDraft, ProjectMode, ProjectSettings, ProjectStage,
+    ProjectStatus, Role, SlugChoice, Validated, check_in_organization, check_role,
 };
 use crate::entity::{
     audit_event, organization, project, project_dependency, project_environment, project_member,
@@ -117,10 +117,11 @@ async fn create_in(
         .await
         .map_err(|err| vec![err])?;
     let slug = match check_in_organization(new, &facts) {
-        Ok(_) if !validated.errors.is_empty() => return Err(validated.errors.clone()),
         Ok(slug) => slug,
         Err(errors) => return Err(with_input_errors(errors)),
     };
+    // Only a request without input problems becomes a project.
+    let new = validated.to_new()?;
 
     let now = Utc::now();
     let project = Project {
@@ -145,7 +146,7 @@ async fn create_in(
         created_at: now,
         updated_at: now,
     };
-    insert_project(txn, &project, new)
+    insert_project(txn, &project, &new)
         .await
         .map_err(|err| vec![err])?;
     Ok(project)
@@ -155,7 +156,7 @@ async fn create_in(
 async fn organization_facts(
     txn: &DatabaseTransaction,
     organization: &domain::Organization,
-    new: &NewProject,
+    new: &ProjectDraft,
 ) -> Result<OrganizationFacts, domain::Error> {
     let current_projects = if organization.plan.max_projects().is_some() {
         project::Entity::find()
