@@ -20,13 +20,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{Credentials, authenticate};
+use super::idempotency::{self, Claimed, Key};
 use super::{AppState, REQUEST_ID, graphiql};
 use crate::domain;
-use sha2::{Digest, Sha256};
 
 use crate::graphql::Resume;
 use crate::graphql::{Loaders, RequestContext, error_response};
-use crate::store::{Claim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES, Store};
+use crate::store::{MAX_KEYS_PER_USER, Store};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 4] = [
@@ -156,7 +156,7 @@ pub async fn post_graphql(
             );
         }
     };
-    let keyed = match idempotency_key(&headers, &body) {
+    let keyed = match Key::from_headers(&headers, &body) {
         Ok(keyed) => keyed,
         Err(message) => {
             return error(
@@ -274,35 +274,6 @@ fn not_acceptable() -> Response {
     )
 }
 
-/// An `Idempotency-Key` sent with a POST, and the hash of the body it
-/// goes with.
-struct KeyedRequest {
-    key: String,
-    request_hash: String,
-}
-
-/// The `Idempotency-Key` header, if any: 1–255 visible ASCII characters.
-fn idempotency_key(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Option<KeyedRequest>, &'static str> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value.as_bytes();
-    if key.is_empty() || key.len() > 255 || !key.iter().all(|b| (0x21..=0x7e).contains(b)) {
-        return Err("The Idempotency-Key must be 1–255 visible ASCII characters.");
-    }
-    // The same request sent again may order its JSON keys differently.
-    let canonical = serde_json::from_slice::<Value>(body)
-        .map(|value| value.to_string())
-        .unwrap_or_default();
-    Ok(Some(KeyedRequest {
-        key: String::from_utf8_lossy(key).into_owned(),
-        request_hash: hex::encode(Sha256::digest(canonical.as_bytes())),
-    }))
-}
-
 /// How many root fields the mutation the request runs has; `None` when it
 /// runs no mutation (or does not parse).
 fn mutation_root_fields(request: &async_graphql::Request) -> Option<usize> {
@@ -327,7 +298,7 @@ async fn execute(
     headers: &HeaderMap,
     request: async_graphql::Request,
     format: Format,
-    keyed: Option<KeyedRequest>,
+    keyed: Option<Key>,
 ) -> Response {
     let request_id = request_id(headers);
     let principal = match Credentials::from_headers(headers, false) {
@@ -339,10 +310,12 @@ async fn execute(
         Err(err) => return domain_error(format, &err, &request_id),
     };
     // Keys apply to mutations of authenticated callers; anything else runs
-    // as if no key had been sent.
-    let (keyed, principal) = match (keyed, principal, mutation_root_fields(&request)) {
-        (Some(keyed), Some(principal), Some(n_fields)) => {
-            if n_fields != 1 {
+    // as if no key had been sent. The document is parsed for its root
+    // fields only when a key came.
+    let (key, principal) = match (keyed, principal) {
+        (Some(key), Some(principal)) => match mutation_root_fields(&request) {
+            Some(1) => (key, principal),
+            Some(_) => {
                 return error(
                     StatusCode::BAD_REQUEST,
                     format,
@@ -350,24 +323,30 @@ async fn execute(
                     "With an Idempotency-Key, send exactly one mutation field per request.",
                 );
             }
-            (keyed, principal)
-        }
-        (_, principal, _) => {
+            None => {
+                let ran = run(
+                    state,
+                    &state.store,
+                    request,
+                    Some(principal),
+                    request_id,
+                    format,
+                )
+                .await;
+                return ran.into_response(format);
+            }
+        },
+        (_, principal) => {
             let ran = run(state, &state.store, request, principal, request_id, format).await;
             return ran.into_response(format);
         }
     };
 
     let lease = state.request_timeout + std::time::Duration::from_secs(5);
-    let claimed = state
-        .store
-        .claim_idempotency_key(principal.user_id, &keyed.key, &keyed.request_hash, lease)
-        .await;
-    let (claim, resume) = match claimed {
+    let keyed = match idempotency::claim(&state.store, principal, &key, lease).await {
         Err(err) => return domain_error(format, &err, &request_id),
-        Ok(Claim::New(claim)) => (claim, None),
-        Ok(Claim::Resume { claim, resource_id }) => (claim, Some(resource_id)),
-        Ok(Claim::Replay { status, body }) => {
+        Ok(Claimed::Run(keyed)) => keyed,
+        Ok(Claimed::Replay { status, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
             response.headers_mut().insert(
@@ -379,7 +358,7 @@ async fn execute(
                 .insert("idempotency-replayed", HeaderValue::from_static("true"));
             return response;
         }
-        Ok(Claim::InUse) => {
+        Ok(Claimed::InUse) => {
             let mut response = error(
                 StatusCode::CONFLICT,
                 format,
@@ -391,7 +370,7 @@ async fn execute(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         }
-        Ok(Claim::Reused) => {
+        Ok(Claimed::Reused) => {
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format,
@@ -399,7 +378,7 @@ async fn execute(
                 "This Idempotency-Key was used with a different request; use a new key.",
             );
         }
-        Ok(Claim::TooMany) => {
+        Ok(Claimed::TooMany) => {
             return error(
                 StatusCode::TOO_MANY_REQUESTS,
                 format,
@@ -413,41 +392,22 @@ async fn execute(
     // The request runs on the pool: its create records what it creates on
     // the key in the creating transaction, and the response's nested
     // fields resolve after that commit, holding no lock.
-    let store = state.store.claimed(claim.clone());
-    let request = match resume {
+    let request = match keyed.resume {
         Some(resource_id) => request.data(Resume(resource_id)),
         None => request,
     };
     let ran = run(
         state,
-        &store,
+        &keyed.store,
         request,
         Some(principal),
-        request_id.clone(),
+        request_id,
         format,
     )
     .await;
-    let kept = if ran.created {
-        let text = ran.body.to_string();
-        if text.len() <= MAX_STORED_RESPONSE_BYTES {
-            state
-                .store
-                .complete_idempotency_key(&claim, ran.status.as_u16(), &text)
-                .await
-        } else {
-            // Too large to keep: a retry resolves it again, about the same
-            // resource.
-            state.store.unlock_idempotency_key(&claim).await
-        }
-    } else {
-        // Nothing was created: a retry may run afresh.
-        state.store.release_idempotency_key(&claim).await
-    };
-    if let Err(err) = kept {
-        // The resource (if any) is recorded on the key, so a retry still
-        // creates nothing; it waits for the lease and answers about it.
-        tracing::error!(error = %err, "cannot finish an idempotency key");
-    }
+    keyed
+        .finish(ran.status.as_u16(), &ran.body.to_string())
+        .await;
     ran.into_response(format)
 }
 
@@ -455,8 +415,6 @@ async fn execute(
 struct Ran {
     status: StatusCode,
     body: Value,
-    /// Its mutation created something (a root field answered non-null).
-    created: bool,
     /// An error says the database is unavailable right now.
     unavailable: bool,
 }
@@ -498,10 +456,6 @@ async fn run(
             request_id,
         });
     let mut response = state.schema.execute(request).await;
-    let created = matches!(
-        &response.data,
-        async_graphql::Value::Object(fields) if fields.values().any(|value| *value != async_graphql::Value::Null)
-    );
     for error in &mut response.errors {
         give_code(error);
     }
@@ -542,7 +496,6 @@ async fn run(
     Ran {
         status,
         body,
-        created,
         unavailable,
     }
 }

@@ -7,6 +7,7 @@ pub mod connections;
 mod graphiql;
 mod graphql;
 mod health;
+pub mod idempotency;
 mod limits;
 mod rate_limit;
 

@@ -287,6 +287,7 @@ impl Store {
         .map_err(internal)?;
         self.record_created(&txn, organization.id).await?;
         txn.commit().await.map_err(internal)?;
+        self.note_created();
         Ok(organization)
     }
 

@@ -43,8 +43,9 @@ pub struct Store {
     /// SQL statements run through this pool since it opened: the figure
     /// that proves a request's cost does not grow with its page size.
     statements: Arc<AtomicU64>,
-    /// The idempotency claim of the request this store serves, if any.
-    claim: Option<Arc<IdempotencyClaim>>,
+    /// The idempotency claim of the request this store serves, if any, and
+    /// whether one of its creates has committed.
+    claim: Option<Arc<(IdempotencyClaim, std::sync::atomic::AtomicBool)>>,
     max_organizations_per_user: u32,
 }
 
@@ -150,8 +151,24 @@ impl Store {
     /// runs on one, so a retry can never create twice.
     pub fn claimed(&self, claim: IdempotencyClaim) -> Store {
         Store {
-            claim: Some(Arc::new(claim)),
+            claim: Some(Arc::new((claim, std::sync::atomic::AtomicBool::new(false)))),
             ..self.clone()
+        }
+    }
+
+    /// Whether a create on this claimed store has committed (and so
+    /// recorded its resource on the key).
+    pub fn claim_created(&self) -> bool {
+        self.claim
+            .as_ref()
+            .is_some_and(|claim| claim.1.load(Ordering::Relaxed))
+    }
+
+    /// After the commit of a transaction that called
+    /// [`Store::record_created`].
+    fn note_created(&self) {
+        if let Some(claim) = &self.claim {
+            claim.1.store(true, Ordering::Relaxed);
         }
     }
 
@@ -163,7 +180,7 @@ impl Store {
         resource_id: uuid::Uuid,
     ) -> Result<(), domain::Error> {
         match &self.claim {
-            Some(claim) => idempotency::record_resource(txn, claim, resource_id).await,
+            Some(claim) => idempotency::record_resource(txn, &claim.0, resource_id).await,
             None => Ok(()),
         }
     }

@@ -47,6 +47,7 @@ impl Store {
             .await
             .map_err(|err| vec![err])?;
         txn.commit().await.map_err(|err| vec![internal(err)])?;
+        self.note_created();
         Ok(project)
     }
 
