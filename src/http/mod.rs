@@ -4,6 +4,7 @@
 
 mod auth;
 pub mod connections;
+mod doors;
 mod graphiql;
 mod graphql;
 mod health;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -94,6 +95,13 @@ pub fn router(state: AppState) -> Router {
             get(graphql::get_graphql).post(graphql::post_graphql).layer(
                 axum::middleware::from_fn_with_state(state.limiter.clone(), rate_limit::limit),
             ),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/projects",
+            post(doors::metabind::create_project).layer(axum::middleware::from_fn_with_state(
+                state.limiter.clone(),
+                rate_limit::limit,
+            )),
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
