@@ -89,20 +89,27 @@ pub fn router(state: AppState) -> Router {
             limits::timeout,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Router::new()
+    // Everything a token may be rate limited on: GraphQL and the doors.
+    let limited = Router::new()
         .route(
             "/graphql",
-            get(graphql::get_graphql).post(graphql::post_graphql).layer(
-                axum::middleware::from_fn_with_state(state.limiter.clone(), rate_limit::limit),
-            ),
+            get(graphql::get_graphql).post(graphql::post_graphql),
         )
         .route(
             "/v1/organizations/{organization_id}/projects",
-            post(doors::metabind::create_project).layer(axum::middleware::from_fn_with_state(
-                state.limiter.clone(),
-                rate_limit::limit,
-            )),
+            post(doors::metabind::create_project),
         )
+        .route("/api/create-project", post(doors::datallog::create_project))
+        .route(
+            "/api/sdk/create-project",
+            post(doors::datallog::create_project),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.limiter.clone(),
+            rate_limit::limit,
+        ));
+    Router::new()
+        .merge(limited)
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(assets)

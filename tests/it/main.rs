@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod connections;
 mod create_project;
+mod door_datallog;
 mod door_metabind;
 mod errors;
 mod fuzz;

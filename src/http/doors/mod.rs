@@ -2,9 +2,10 @@
 //! over the same use cases as GraphQL (`crate::app`): the product's body
 //! in, its status and body out, no rule of its own beyond its words.
 //!
-//! Served so far: Metabind. Datallog, Unleash and Frontier follow the same
-//! shape (DESIGN.md, "Seed-compatible REST endpoints").
+//! Served so far: Datallog and Metabind. Unleash and Frontier follow the
+//! same shape (DESIGN.md, "Seed-compatible REST endpoints").
 
+pub mod datallog;
 pub mod metabind;
 
 use axum::body::Bytes;
