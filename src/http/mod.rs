@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
             post(doors::metabind::create_project),
         )
         .route("/api/create-project", post(doors::datallog::create_project))
+        .route("/api/admin/projects", post(doors::unleash::create_project))
         .route(
             "/api/sdk/create-project",
             post(doors::datallog::create_project),

@@ -12,6 +12,7 @@ mod connections;
 mod create_project;
 mod door_datallog;
 mod door_metabind;
+mod door_unleash;
 mod errors;
 mod fuzz;
 mod helpers;

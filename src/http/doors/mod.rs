@@ -2,11 +2,12 @@
 //! over the same use cases as GraphQL (`crate::app`): the product's body
 //! in, its status and body out, no rule of its own beyond its words.
 //!
-//! Served so far: Datallog and Metabind. Unleash and Frontier follow the
+//! Served so far: Datallog, Metabind and Unleash. Frontier follows the
 //! same shape (DESIGN.md, "Seed-compatible REST endpoints").
 
 pub mod datallog;
 pub mod metabind;
+pub mod unleash;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
