@@ -102,6 +102,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/create-project", post(doors::datallog::create_project))
         .route("/api/admin/projects", post(doors::unleash::create_project))
         .route(
+            "/v1beta1/organizations/{org_id}/projects",
+            post(doors::frontier::create_in_organization),
+        )
+        .route("/v1beta1/projects", post(doors::frontier::create_project))
+        .route(
             "/api/sdk/create-project",
             post(doors::datallog::create_project),
         )

@@ -11,6 +11,7 @@ mod concurrency;
 mod connections;
 mod create_project;
 mod door_datallog;
+mod door_frontier;
 mod door_metabind;
 mod door_unleash;
 mod errors;

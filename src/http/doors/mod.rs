@@ -2,10 +2,11 @@
 //! over the same use cases as GraphQL (`crate::app`): the product's body
 //! in, its status and body out, no rule of its own beyond its words.
 //!
-//! Served so far: Datallog, Metabind and Unleash. Frontier follows the
-//! same shape (DESIGN.md, "Seed-compatible REST endpoints").
+//! Served: Datallog, Metabind, Unleash and Frontier (DESIGN.md,
+//! "Seed-compatible REST endpoints").
 
 pub mod datallog;
+pub mod frontier;
 pub mod metabind;
 pub mod unleash;
 
