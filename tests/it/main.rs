@@ -14,6 +14,7 @@ mod door_datallog;
 mod door_frontier;
 mod door_metabind;
 mod door_unleash;
+mod doors;
 mod errors;
 mod fuzz;
 mod helpers;

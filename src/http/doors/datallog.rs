@@ -12,8 +12,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{DoorError, authenticate_door, read_json, request_id};
-use crate::app;
+use super::{
+    DoorError, authenticate_door, create_or_resume, raw, read_json, request_id, with_idempotency,
+};
 use crate::domain::{self, Code, CreateProject, DeploymentInput};
 use crate::http::AppState;
 
@@ -30,6 +31,7 @@ pub async fn create_project(
         Ok(principal) => principal,
         Err(err) => return door_error(&DoorError::from_domain(vec![err]), &request_id),
     };
+    let raw = raw(&body);
     let body: Value = match read_json(&headers, body) {
         Ok(body) => body,
         Err(err) => return door_error(&err, &request_id),
@@ -62,14 +64,28 @@ pub async fn create_project(
         deployment: Some(DeploymentInput { region, runtime }),
         ..CreateProject::default()
     };
-    match app::create_project(&state.store, principal, input).await {
-        Ok(_) => (
-            StatusCode::OK,
-            axum::Json(json!({ "message": "Deploy created successfully" })),
-        )
-            .into_response(),
-        Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
-    }
+    let refuse = |code: Code, message: &str| {
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        (status, axum::Json(json!({ "message": message }))).into_response()
+    };
+    with_idempotency(
+        &state,
+        &headers,
+        &raw,
+        principal,
+        refuse,
+        |store, resume| async move {
+            match create_or_resume(&store, principal, input, resume).await {
+                Ok(_) => (
+                    StatusCode::OK,
+                    axum::Json(json!({ "message": "Deploy created successfully" })),
+                )
+                    .into_response(),
+                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+            }
+        },
+    )
+    .await
 }
 
 /// Datallog's words for a refusal: one message, chosen in the order its

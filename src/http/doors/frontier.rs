@@ -14,9 +14,11 @@ use chrono::SecondsFormat;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{DoorError, authenticate_door, field_string, read_json, request_id};
-use crate::app;
-use crate::domain::{self, CreateProject, Project};
+use super::{
+    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    with_idempotency,
+};
+use crate::domain::{self, Code, CreateProject, Project};
 use crate::http::AppState;
 
 /// `ProjectRequestBody`.
@@ -63,6 +65,7 @@ async fn create(
 ) -> Response {
     let request_id = request_id(&headers);
     // Frontier validates the body before it authenticates.
+    let raw = raw(&body);
     let body = match read_json::<Request>(&headers, body) {
         Ok(Request::Wrapped { body } | Request::Unwrapped(body)) => body,
         Err(err) => return door_error(&err, &request_id),
@@ -82,14 +85,39 @@ async fn create(
         metadata: body.metadata,
         ..CreateProject::default()
     };
-    match app::create_project(&state.store, principal, input).await {
-        Ok(project) => (
-            StatusCode::OK,
-            axum::Json(json!({ "project": project_json(&project) })),
+    let refuse = |code: Code, message: &str| {
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let connect = match status.as_u16() {
+            409 => "aborted",
+            429 => "resource_exhausted",
+            500 => "internal",
+            503 => "unavailable",
+            _ => "invalid_argument",
+        };
+        (
+            status,
+            axum::Json(json!({ "code": connect, "message": message, "details": [{ "code": code.as_str() }] })),
         )
-            .into_response(),
-        Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
-    }
+            .into_response()
+    };
+    with_idempotency(
+        &state,
+        &headers,
+        &raw,
+        principal,
+        refuse,
+        |store, resume| async move {
+            match create_or_resume(&store, principal, input, resume).await {
+                Ok(project) => (
+                    StatusCode::OK,
+                    axum::Json(json!({ "project": project_json(&project) })),
+                )
+                    .into_response(),
+                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+            }
+        },
+    )
+    .await
 }
 
 fn project_json(project: &Project) -> Value {

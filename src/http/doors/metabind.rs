@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DoorError, authenticate_door, field_string, read_json, request_id};
-use crate::app;
+use super::{
+    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    with_idempotency,
+};
 use crate::domain::{self, Code, CreateProject, Platform, Project, SettingsInput};
 use crate::http::AppState;
 
@@ -48,6 +50,7 @@ pub async fn create_project(
         Ok(principal) => principal,
         Err(err) => return door_error(&DoorError::from_domain(vec![err]), &request_id),
     };
+    let raw = raw(&body);
     let body: Body = match read_json(&headers, body) {
         Ok(body) => body,
         Err(err) => return door_error(&err, &request_id),
@@ -61,21 +64,38 @@ pub async fn create_project(
         );
     };
     let (input, mut problems) = to_domain(organization_id, body);
-    let result = if problems.is_empty() {
-        app::create_project(&state.store, principal, input).await
-    } else {
+    if !problems.is_empty() {
         // Metabind's own requirements fail with the rules' problems.
-        let catalogs = state.store.catalogs().await;
-        match catalogs {
+        match state.store.catalogs().await {
             Ok(catalogs) => problems.extend(domain::validate_create(input, &catalogs).errors),
             Err(err) => problems.push(err),
         }
-        Err(problems)
-    };
-    match result {
-        Ok(project) => (StatusCode::CREATED, axum::Json(project_json(&project))).into_response(),
-        Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+        return door_error(&DoorError::from_domain(problems), &request_id);
     }
+    let refuse = |code: Code, message: &str| {
+        error_body(
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            code.as_str(),
+            message,
+            json!({}),
+        )
+    };
+    with_idempotency(
+        &state,
+        &headers,
+        &raw,
+        principal,
+        refuse,
+        |store, resume| async move {
+            match create_or_resume(&store, principal, input, resume).await {
+                Ok(project) => {
+                    (StatusCode::CREATED, axum::Json(project_json(&project))).into_response()
+                }
+                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+            }
+        },
+    )
+    .await
 }
 
 /// Metabind's words to ours; problems only this door has (a required
@@ -186,17 +206,21 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
         ),
         DoorError::Domain(errors) => domain_status(errors, request_id),
     };
-    let mut response = (
-        status,
-        axum::Json(json!({ "error": { "code": code, "message": message, "details": details } })),
-    )
-        .into_response();
+    let mut response = error_body(status, code, &message, details);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
     response
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": { "code": code, "message": message, "details": details } })),
+    )
+        .into_response()
 }
 
 /// One status for a list of problems: a gate error alone; else any input

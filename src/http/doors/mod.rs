@@ -12,12 +12,16 @@ pub mod unleash;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Credentials, authenticate};
-use crate::domain::{self, Principal, Segment};
+use super::idempotency::{self, Claimed, Key};
+use crate::domain::{self, Code, Principal, Segment};
+use crate::store::Store;
 
 /// Why a door refuses a request, before its own words are chosen.
 #[derive(Debug)]
@@ -105,4 +109,99 @@ pub fn request_id(headers: &HeaderMap) -> String {
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Runs a door's create through the `Idempotency-Key` flow when the
+/// request sends a key, with the same guarantees as GraphQL: the same key
+/// and body replay the stored response (`Idempotency-Replayed: true`),
+/// another body is refused, a running first request makes the retry wait.
+/// `go` creates (or, for a retry whose first request created, answers
+/// about the recorded project) on the store it is given; `refuse` words a
+/// refusal in the door's own shape.
+pub async fn with_idempotency<G, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw_body: &[u8],
+    principal: Principal,
+    refuse: impl Fn(Code, &str) -> Response,
+    go: G,
+) -> Response
+where
+    G: FnOnce(Store, Option<Uuid>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let key = match Key::from_headers(headers, raw_body) {
+        Ok(Some(key)) => key,
+        Ok(None) => return go(state.store.clone(), None).await,
+        Err(message) => return refuse(Code::BadRequest, message),
+    };
+    let lease = state.request_timeout + std::time::Duration::from_secs(5);
+    let run = match idempotency::claim(&state.store, principal, &key, lease).await {
+        Ok(Claimed::Run(run)) => run,
+        Ok(Claimed::Replay { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.insert("idempotency-replayed", HeaderValue::from_static("true"));
+            return response;
+        }
+        Ok(Claimed::InUse) => {
+            let mut response = refuse(
+                Code::IdempotencyKeyInUse,
+                "A request with this Idempotency-Key is still running; retry shortly.",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+        Ok(Claimed::Reused) => {
+            return refuse(
+                Code::IdempotencyKeyReused,
+                "This Idempotency-Key was used with a different request; use a new key.",
+            );
+        }
+        Ok(Claimed::TooMany) => {
+            return refuse(
+                Code::TooManyIdempotencyKeys,
+                "Too many live Idempotency-Keys; they expire 24 hours after their first use.",
+            );
+        }
+        Err(err) => return refuse(err.code(), &err.to_string()),
+    };
+    let response = go(run.store.clone(), run.resume).await;
+    let (parts, body) = response.into_parts();
+    // A door's answer is a small JSON document the server built itself.
+    let bytes = axum::body::to_bytes(body, super::MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    run.finish(parts.status.as_u16(), &String::from_utf8_lossy(&bytes))
+        .await;
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Creates the project, or, for a retried key whose first request created
+/// one, answers about that project.
+pub async fn create_or_resume(
+    store: &Store,
+    principal: Principal,
+    input: domain::CreateProject,
+    resume: Option<Uuid>,
+) -> Result<domain::Project, Vec<domain::Error>> {
+    match resume {
+        Some(id) => crate::app::resume_project(store, id).await,
+        None => crate::app::create_project(store, principal, input).await,
+    }
+}
+
+/// The raw body, kept for the idempotency hash before it is parsed.
+pub fn raw(body: &Result<Bytes, BytesRejection>) -> Bytes {
+    match body {
+        Ok(bytes) => bytes.clone(),
+        Err(_) => Bytes::new(),
+    }
 }

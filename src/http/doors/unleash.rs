@@ -14,9 +14,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DoorError, authenticate_door, field_string, read_json, request_id};
-use crate::app;
-use crate::domain::{self, ChangeRequestInput, CreateProject, Project, ProjectMode};
+use super::{
+    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    with_idempotency,
+};
+use crate::domain::{self, ChangeRequestInput, Code, CreateProject, Project, ProjectMode};
 use crate::http::AppState;
 
 /// `createProjectSchema`.
@@ -50,6 +52,7 @@ pub async fn create_project(
         Ok(principal) => principal,
         Err(err) => return door_error(&DoorError::from_domain(vec![err]), &headers, &request_id),
     };
+    let raw = raw(&body);
     let body: Body = match read_json(&headers, body) {
         Ok(body) => body,
         Err(err) => return door_error(&err, &headers, &request_id),
@@ -88,17 +91,44 @@ pub async fn create_project(
         }),
         ..CreateProject::default()
     };
-    match app::create_project(&state.store, principal, input).await {
-        Ok(project) => {
-            let mut response =
-                (StatusCode::CREATED, axum::Json(project_created(&project))).into_response();
-            if let Ok(location) = HeaderValue::from_str(&format!("projects/{}", project.slug)) {
-                response.headers_mut().insert(header::LOCATION, location);
+    let refuse = |code: Code, message: &str| {
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let name = match code {
+            Code::IdempotencyKeyInUse => "ConflictError",
+            Code::ServiceUnavailable => "ServiceUnavailable",
+            Code::InternalServerError => "InternalError",
+            _ => "BadDataError",
+        };
+        let body = json!({ "id": Uuid::new_v4(), "name": name, "message": message,
+                           "details": [{ "message": message, "code": code.as_str() }] });
+        (status, axum::Json(body)).into_response()
+    };
+    let door_headers = headers.clone();
+    with_idempotency(
+        &state,
+        &headers,
+        &raw,
+        principal,
+        refuse,
+        |store, resume| async move {
+            match create_or_resume(&store, principal, input, resume).await {
+                Ok(project) => {
+                    let mut response = (StatusCode::CREATED, axum::Json(project_created(&project)))
+                        .into_response();
+                    if let Ok(location) =
+                        HeaderValue::from_str(&format!("projects/{}", project.slug))
+                    {
+                        response.headers_mut().insert(header::LOCATION, location);
+                    }
+                    response
+                }
+                Err(errors) => {
+                    door_error(&DoorError::from_domain(errors), &door_headers, &request_id)
+                }
             }
-            response
-        }
-        Err(errors) => door_error(&DoorError::from_domain(errors), &headers, &request_id),
-    }
+        },
+    )
+    .await
 }
 
 /// Exactly `projectCreatedSchema` (`additionalProperties: false`).

@@ -1,0 +1,123 @@
+//! What the four doors share: Idempotency-Key replays, and one slug raced
+//! through two doors and two server processes.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn an_idempotency_key_replays_through_a_door_and_refuses_another_body() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let send = |path: String, key: &'static str, body: Value| {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&ada.token)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+    let metabind = format!("/v1/organizations/{}/projects", ada.organization_id);
+    let body = json!({ "name": "Once", "slug": "once" });
+    let first = send(metabind.clone(), "door-1", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = send(metabind.clone(), "door-1", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let other = send(
+        metabind.clone(),
+        "door-1",
+        json!({ "name": "Twice", "slug": "twice" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other: Value = other.json().await.unwrap();
+    assert_eq!(other["error"]["code"], "IDEMPOTENCY_KEY_REUSED");
+    // Unleash's door, the same guarantees in its own shape.
+    let unleash = "/api/admin/projects".to_owned();
+    let first = send(unleash.clone(), "door-2", json!({ "name": "Flags" }))
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let again = send(unleash.clone(), "door-2", json!({ "name": "Flags" }))
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], "flags");
+    // A refused request keeps nothing: the key may be used again.
+    let refused = send(unleash.clone(), "door-3", json!({ "name": " " }))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let fixed = send(unleash, "door-3", json!({ "name": "Fixed" }))
+        .await
+        .unwrap();
+    assert_eq!(fixed.status(), StatusCode::CREATED);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 3);
+}
+
+#[tokio::test]
+async fn one_slug_raced_through_two_doors_and_two_processes_is_created_once() {
+    let app = spawn_app().await;
+    let replica = app.spawn_replica().await;
+    let ada = app.create_user("ada@example.com").await;
+    let org = ada.organization_id.clone();
+    let requests = (0..20).map(|i| {
+        let address = if i % 4 < 2 {
+            app.address.clone()
+        } else {
+            replica.address.clone()
+        };
+        let (path, body) = if i % 2 == 0 {
+            (
+                format!("/v1/organizations/{org}/projects"),
+                json!({ "name": "Raced", "slug": "raced" }),
+            )
+        } else {
+            (
+                format!("/v1beta1/organizations/{org}/projects"),
+                json!({ "body": { "name": "raced", "title": "Raced" } }),
+            )
+        };
+        let request = app
+            .client
+            .post(format!("{address}{path}"))
+            .bearer_auth(&ada.token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                i % 2 == 0,
+                response.status(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    });
+    let answers = join_all(requests).await;
+    let created: Vec<_> = answers
+        .iter()
+        .filter(|(_, status, _)| status.is_success())
+        .collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    for (metabind, status, body) in &answers {
+        if status.is_success() {
+            continue;
+        }
+        assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+        if *metabind {
+            assert_eq!(body["error"]["code"], "SLUG_ALREADY_EXISTS");
+        } else {
+            assert_eq!(body["code"], "already_exists");
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+}
