@@ -12,9 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{
-    DoorError, authenticate_door, create_or_resume, raw, read_json, request_id, with_idempotency,
-};
+use super::{Accepted, Checks, DoorError, accept, create_or_resume, request_id, with_idempotency};
 use crate::domain::{self, Code, CreateProject, DeploymentInput};
 use crate::http::AppState;
 
@@ -27,13 +25,12 @@ pub async fn create_project(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request_id = request_id(&headers);
-    let principal = match authenticate_door(&state, &headers, false).await {
-        Ok(principal) => principal,
-        Err(err) => return door_error(&DoorError::from_domain(vec![err]), &request_id),
-    };
-    let raw = raw(&body);
-    let body: Value = match read_json(&headers, body) {
-        Ok(body) => body,
+    let Accepted {
+        principal,
+        raw,
+        body,
+    } = match accept::<Value>(&state, &headers, body, Checks::default()).await {
+        Ok(accepted) => accepted,
         Err(err) => return door_error(&err, &request_id),
     };
     let field = |name: &str| {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
     with_idempotency,
 };
 use crate::domain::{self, Code, CreateProject, Project};
@@ -65,14 +65,17 @@ async fn create(
 ) -> Response {
     let request_id = request_id(&headers);
     // Frontier validates the body before it authenticates.
-    let raw = raw(&body);
-    let body = match read_json::<Request>(&headers, body) {
-        Ok(Request::Wrapped { body } | Request::Unwrapped(body)) => body,
-        Err(err) => return door_error(&err, &request_id),
+    let checks = Checks {
+        body_first: true,
+        ..Checks::default()
     };
-    let principal = match authenticate_door(&state, &headers, false).await {
-        Ok(principal) => principal,
-        Err(err) => return door_error(&DoorError::from_domain(vec![err]), &request_id),
+    let (principal, raw, body) = match accept::<Request>(&state, &headers, body, checks).await {
+        Ok(Accepted {
+            principal,
+            raw,
+            body: Request::Wrapped { body } | Request::Unwrapped(body),
+        }) => (principal, raw, body),
+        Err(err) => return door_error(&err, &request_id),
     };
     let Some(org_id) = path_org.or(body.org_id) else {
         let err = domain::Error::bad_input(crate::field_path!["org_id"], "org_id is required.");

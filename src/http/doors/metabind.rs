@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
     with_idempotency,
 };
 use crate::domain::{self, Code, CreateProject, Platform, Project, SettingsInput};
@@ -46,13 +46,12 @@ pub async fn create_project(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request_id = request_id(&headers);
-    let principal = match authenticate_door(&state, &headers, false).await {
-        Ok(principal) => principal,
-        Err(err) => return door_error(&DoorError::from_domain(vec![err]), &request_id),
-    };
-    let raw = raw(&body);
-    let body: Body = match read_json(&headers, body) {
-        Ok(body) => body,
+    let Accepted {
+        principal,
+        raw,
+        body,
+    } = match accept::<Body>(&state, &headers, body, Checks::default()).await {
+        Ok(accepted) => accepted,
         Err(err) => return door_error(&err, &request_id),
     };
     // An id that is not a UUID names no organization, like one the caller

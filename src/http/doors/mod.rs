@@ -43,7 +43,7 @@ impl DoorError {
 }
 
 /// The caller, who must send a token.
-pub async fn authenticate_door(
+async fn authenticate_door(
     state: &AppState,
     headers: &HeaderMap,
     bare_authorization: bool,
@@ -54,8 +54,52 @@ pub async fn authenticate_door(
         .ok_or(domain::Error::Unauthenticated)
 }
 
+/// A door's request, accepted: the caller, the raw body (for the
+/// idempotency hash) and the body read as the door's shape.
+pub struct Accepted<T> {
+    pub principal: Principal,
+    pub raw: Bytes,
+    pub body: T,
+}
+
+/// How a door checks a request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Checks {
+    /// Accept an `Authorization` header with no scheme (Unleash).
+    pub bare_authorization: bool,
+    /// Read the body before authenticating (Frontier's order).
+    pub body_first: bool,
+}
+
+/// Authenticates the caller and reads the body, in the door's order.
+pub async fn accept<T: DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    checks: Checks,
+) -> Result<Accepted<T>, DoorError> {
+    let raw = raw(&body);
+    let authenticated = async {
+        authenticate_door(state, headers, checks.bare_authorization)
+            .await
+            .map_err(|err| DoorError::Domain(vec![err]))
+    };
+    let (principal, body) = if checks.body_first {
+        let body = read_json(headers, body)?;
+        (authenticated.await?, body)
+    } else {
+        let principal = authenticated.await?;
+        (principal, read_json(headers, body)?)
+    };
+    Ok(Accepted {
+        principal,
+        raw,
+        body,
+    })
+}
+
 /// The JSON body, of the door's shape.
-pub fn read_json<T: DeserializeOwned>(
+fn read_json<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, DoorError> {
@@ -199,7 +243,7 @@ pub async fn create_or_resume(
 }
 
 /// The raw body, kept for the idempotency hash before it is parsed.
-pub fn raw(body: &Result<Bytes, BytesRejection>) -> Bytes {
+fn raw(body: &Result<Bytes, BytesRejection>) -> Bytes {
     match body {
         Ok(bytes) => bytes.clone(),
         Err(_) => Bytes::new(),

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    DoorError, authenticate_door, create_or_resume, field_string, raw, read_json, request_id,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
     with_idempotency,
 };
 use crate::domain::{self, ChangeRequestInput, Code, CreateProject, Project, ProjectMode};
@@ -48,13 +48,16 @@ pub async fn create_project(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request_id = request_id(&headers);
-    let principal = match authenticate_door(&state, &headers, true).await {
-        Ok(principal) => principal,
-        Err(err) => return door_error(&DoorError::from_domain(vec![err]), &headers, &request_id),
+    let checks = Checks {
+        bare_authorization: true,
+        ..Checks::default()
     };
-    let raw = raw(&body);
-    let body: Body = match read_json(&headers, body) {
-        Ok(body) => body,
+    let Accepted {
+        principal,
+        raw,
+        body,
+    } = match accept::<Body>(&state, &headers, body, checks).await {
+        Ok(accepted) => accepted,
         Err(err) => return door_error(&err, &headers, &request_id),
     };
     let mode = match body
