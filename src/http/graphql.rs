@@ -90,8 +90,8 @@ fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
     response
 }
 
-fn error(status: StatusCode, format: Format, code: &str, message: &str) -> Response {
-    json_response(status, format, &error_response(code, message))
+fn error(status: StatusCode, format: Format, code: Code, message: &str) -> Response {
+    json_response(status, format, &error_response(code.as_str(), message))
 }
 
 fn request_id(headers: &HeaderMap) -> String {
@@ -119,7 +119,7 @@ pub async fn post_graphql(
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format,
-            Code::UnsupportedMediaType.as_str(),
+            Code::UnsupportedMediaType,
             "Send the GraphQL request as JSON with 'Content-Type: application/json'.",
         );
     }
@@ -129,7 +129,7 @@ pub async fn post_graphql(
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format,
-                Code::PayloadTooLarge.as_str(),
+                Code::PayloadTooLarge,
                 &format!(
                     "The request body is larger than the limit of {} bytes (1 MiB).",
                     super::MAX_BODY_BYTES
@@ -140,7 +140,7 @@ pub async fn post_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                Code::BadRequest.as_str(),
+                Code::BadRequest,
                 "The request body could not be read.",
             );
         }
@@ -151,7 +151,7 @@ pub async fn post_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                Code::BadRequest.as_str(),
+                Code::BadRequest,
                 &format!("The body is not a GraphQL request ({err}); send {{\"query\": \"…\"}}."),
             );
         }
@@ -159,19 +159,14 @@ pub async fn post_graphql(
     let keyed = match Key::from_headers(&headers, &body) {
         Ok(keyed) => keyed,
         Err(message) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format,
-                Code::BadRequest.as_str(),
-                message,
-            );
+            return error(StatusCode::BAD_REQUEST, format, Code::BadRequest, message);
         }
     };
     if request.query.trim().is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
             format,
-            Code::BadRequest.as_str(),
+            Code::BadRequest,
             "The request has no 'query'; send {\"query\": \"…\"}.",
         );
     }
@@ -198,7 +193,7 @@ pub async fn get_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 Format::Json,
-                Code::BadRequest.as_str(),
+                Code::BadRequest,
                 &format!("The query string is malformed ({err})."),
             );
         }
@@ -214,7 +209,7 @@ pub async fn get_graphql(
         return error(
             StatusCode::BAD_REQUEST,
             negotiate(&headers).unwrap_or(Format::Json),
-            Code::BadRequest.as_str(),
+            Code::BadRequest,
             "Pass the GraphQL query in the 'query' parameter, or POST it as JSON.",
         );
     };
@@ -236,7 +231,7 @@ pub async fn get_graphql(
             return error(
                 StatusCode::BAD_REQUEST,
                 format,
-                Code::BadRequest.as_str(),
+                Code::BadRequest,
                 &format!("The '{name}' parameter is not a JSON object."),
             );
         };
@@ -248,7 +243,7 @@ pub async fn get_graphql(
         let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
             format,
-            Code::MethodNotAllowed.as_str(),
+            Code::MethodNotAllowed,
             "Mutations must be sent with POST.",
         );
         response
@@ -269,7 +264,7 @@ fn not_acceptable() -> Response {
     error(
         StatusCode::NOT_ACCEPTABLE,
         Format::Json,
-        Code::NotAcceptable.as_str(),
+        Code::NotAcceptable,
         "Accept 'application/json' or 'application/graphql-response+json'.",
     )
 }
@@ -319,7 +314,7 @@ async fn execute(
                 return error(
                     StatusCode::BAD_REQUEST,
                     format,
-                    Code::BadRequest.as_str(),
+                    Code::BadRequest,
                     "With an Idempotency-Key, send exactly one mutation field per request.",
                 );
             }
@@ -362,7 +357,7 @@ async fn execute(
             let mut response = error(
                 StatusCode::CONFLICT,
                 format,
-                Code::IdempotencyKeyInUse.as_str(),
+                Code::IdempotencyKeyInUse,
                 "A request with this Idempotency-Key is still running; retry shortly.",
             );
             response
@@ -374,7 +369,7 @@ async fn execute(
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format,
-                Code::IdempotencyKeyReused.as_str(),
+                Code::IdempotencyKeyReused,
                 "This Idempotency-Key was used with a different request; use a new key.",
             );
         }
@@ -382,7 +377,7 @@ async fn execute(
             return error(
                 StatusCode::TOO_MANY_REQUESTS,
                 format,
-                Code::TooManyIdempotencyKeys.as_str(),
+                Code::TooManyIdempotencyKeys,
                 &format!(
                     "You hold {MAX_KEYS_PER_USER} live Idempotency-Keys, the most allowed; they expire 24 hours after their first use."
                 ),

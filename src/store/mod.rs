@@ -43,10 +43,17 @@ pub struct Store {
     /// SQL statements run through this pool since it opened: the figure
     /// that proves a request's cost does not grow with its page size.
     statements: Arc<AtomicU64>,
-    /// The idempotency claim of the request this store serves, if any, and
-    /// whether one of its creates has committed.
-    claim: Option<Arc<(IdempotencyClaim, std::sync::atomic::AtomicBool)>>,
+    /// The idempotency claim of the request this store serves, if any.
+    claim: Option<Arc<ClaimState>>,
     max_organizations_per_user: u32,
+}
+
+/// A request's idempotency claim, and whether one of its creates has
+/// committed.
+#[derive(Debug)]
+struct ClaimState {
+    claim: IdempotencyClaim,
+    created: std::sync::atomic::AtomicBool,
 }
 
 /// How to open the pool.
@@ -151,7 +158,10 @@ impl Store {
     /// runs on one, so a retry can never create twice.
     pub fn claimed(&self, claim: IdempotencyClaim) -> Store {
         Store {
-            claim: Some(Arc::new((claim, std::sync::atomic::AtomicBool::new(false)))),
+            claim: Some(Arc::new(ClaimState {
+                claim,
+                created: std::sync::atomic::AtomicBool::new(false),
+            })),
             ..self.clone()
         }
     }
@@ -161,14 +171,14 @@ impl Store {
     pub fn claim_created(&self) -> bool {
         self.claim
             .as_ref()
-            .is_some_and(|claim| claim.1.load(Ordering::Relaxed))
+            .is_some_and(|state| state.created.load(Ordering::Relaxed))
     }
 
     /// After the commit of a transaction that called
     /// [`Store::record_created`].
     fn note_created(&self) {
         if let Some(claim) = &self.claim {
-            claim.1.store(true, Ordering::Relaxed);
+            claim.created.store(true, Ordering::Relaxed);
         }
     }
 
@@ -180,7 +190,7 @@ impl Store {
         resource_id: uuid::Uuid,
     ) -> Result<(), domain::Error> {
         match &self.claim {
-            Some(claim) => idempotency::record_resource(txn, &claim.0, resource_id).await,
+            Some(state) => idempotency::record_resource(txn, &state.claim, resource_id).await,
             None => Ok(()),
         }
     }

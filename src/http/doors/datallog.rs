@@ -8,11 +8,14 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{Accepted, Checks, DoorError, accept, create_or_resume, request_id, with_idempotency};
+use super::{
+    Accepted, Checks, DoorError, accept, create_or_resume, request_id, respond, status_of,
+    with_idempotency,
+};
 use crate::domain::{self, Code, CreateProject, DeploymentInput};
 use crate::http::AppState;
 
@@ -62,8 +65,8 @@ pub async fn create_project(
         ..CreateProject::default()
     };
     let refuse = |code: Code, message: &str| {
-        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-        (status, axum::Json(json!({ "message": message }))).into_response()
+        let status = status_of(code);
+        respond(status, json!({ "message": message }))
     };
     with_idempotency(
         &state,
@@ -78,7 +81,7 @@ pub async fn create_project(
                     axum::Json(json!({ "message": "Deploy created successfully" })),
                 )
                     .into_response(),
-                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+                Err(errors) => door_error(&DoorError::Domain(errors), &request_id),
             }
         },
     )
@@ -100,13 +103,7 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
         ),
         DoorError::Domain(errors) => domain_body(errors, request_id),
     };
-    let mut response = (status, axum::Json(body)).into_response();
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-    }
-    response
+    respond(status, body)
 }
 
 fn domain_body(errors: &[domain::Error], request_id: &str) -> (StatusCode, Value) {

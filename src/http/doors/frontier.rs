@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
-    with_idempotency,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id, respond,
+    status_of, with_idempotency,
 };
 use crate::domain::{self, Code, CreateProject, Project};
 use crate::http::AppState;
@@ -79,7 +79,7 @@ async fn create(
     };
     let Some(org_id) = path_org.or(body.org_id) else {
         let err = domain::Error::bad_input(crate::field_path!["org_id"], "org_id is required.");
-        return door_error(&DoorError::from_domain(vec![err]), &request_id);
+        return door_error(&DoorError::Domain(vec![err]), &request_id);
     };
     let input = CreateProject {
         organization_id: Some(org_id),
@@ -89,7 +89,7 @@ async fn create(
         ..CreateProject::default()
     };
     let refuse = |code: Code, message: &str| {
-        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let status = status_of(code);
         let connect = match status.as_u16() {
             409 => "aborted",
             429 => "resource_exhausted",
@@ -97,11 +97,10 @@ async fn create(
             503 => "unavailable",
             _ => "invalid_argument",
         };
-        (
+        respond(
             status,
-            axum::Json(json!({ "code": connect, "message": message, "details": [{ "code": code.as_str() }] })),
+            json!({ "code": connect, "message": message, "details": [{ "code": code.as_str() }] }),
         )
-            .into_response()
     };
     with_idempotency(
         &state,
@@ -116,7 +115,7 @@ async fn create(
                     axum::Json(json!({ "project": project_json(&project) })),
                 )
                     .into_response(),
-                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+                Err(errors) => door_error(&DoorError::Domain(errors), &request_id),
             }
         },
     )
@@ -160,23 +159,14 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
         ),
         DoorError::Domain(errors) => domain_error(errors, request_id),
     };
-    let mut response = (
+    let mut response = respond(
         status,
-        axum::Json(json!({ "code": code, "message": message, "details": details })),
-    )
-        .into_response();
-    match status {
-        StatusCode::UNAUTHORIZED => {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        StatusCode::SERVICE_UNAVAILABLE => {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        _ => {}
+        json!({ "code": code, "message": message, "details": details }),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }

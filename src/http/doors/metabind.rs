@@ -5,7 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
 use serde::Deserialize;
@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
-    with_idempotency,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id, respond,
+    status_of, with_idempotency,
 };
 use crate::domain::{self, Code, CreateProject, Platform, Project, SettingsInput};
 use crate::http::AppState;
@@ -58,7 +58,7 @@ pub async fn create_project(
     // is not a member of.
     let Ok(organization_id) = Uuid::parse_str(organization_id.trim()) else {
         return door_error(
-            &DoorError::from_domain(vec![domain::Error::OrganizationNotFound]),
+            &DoorError::Domain(vec![domain::Error::OrganizationNotFound]),
             &request_id,
         );
     };
@@ -69,16 +69,10 @@ pub async fn create_project(
             Ok(catalogs) => problems.extend(domain::validate_create(input, &catalogs).errors),
             Err(err) => problems.push(err),
         }
-        return door_error(&DoorError::from_domain(problems), &request_id);
+        return door_error(&DoorError::Domain(problems), &request_id);
     }
-    let refuse = |code: Code, message: &str| {
-        error_body(
-            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-            code.as_str(),
-            message,
-            json!({}),
-        )
-    };
+    let refuse =
+        |code: Code, message: &str| error_body(status_of(code), code.as_str(), message, json!({}));
     with_idempotency(
         &state,
         &headers,
@@ -90,7 +84,7 @@ pub async fn create_project(
                 Ok(project) => {
                     (StatusCode::CREATED, axum::Json(project_json(&project))).into_response()
                 }
-                Err(errors) => door_error(&DoorError::from_domain(errors), &request_id),
+                Err(errors) => door_error(&DoorError::Domain(errors), &request_id),
             }
         },
     )
@@ -205,21 +199,14 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
         ),
         DoorError::Domain(errors) => domain_status(errors, request_id),
     };
-    let mut response = error_body(status, code, &message, details);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-    }
-    response
+    error_body(status, code, &message, details)
 }
 
 fn error_body(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
-    (
+    respond(
         status,
-        axum::Json(json!({ "error": { "code": code, "message": message, "details": details } })),
+        json!({ "error": { "code": code, "message": message, "details": details } }),
     )
-        .into_response()
 }
 
 /// One status for a list of problems: a gate error alone; else any input

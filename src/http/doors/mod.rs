@@ -36,10 +36,20 @@ pub enum DoorError {
     Domain(Vec<domain::Error>),
 }
 
-impl DoorError {
-    pub fn from_domain(errors: Vec<domain::Error>) -> DoorError {
-        DoorError::Domain(errors)
+/// A door's JSON answer; a 503 carries `Retry-After: 1`, as on GraphQL.
+pub fn respond(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
+    response
+}
+
+/// The HTTP status a code has when the door has no word of its own.
+pub fn status_of(code: Code) -> StatusCode {
+    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
 /// The caller, who must send a token.

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id,
-    with_idempotency,
+    Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id, respond,
+    status_of, with_idempotency,
 };
 use crate::domain::{self, ChangeRequestInput, Code, CreateProject, Project, ProjectMode};
 use crate::http::AppState;
@@ -72,7 +72,7 @@ pub async fn create_project(
                 crate::field_path!["mode"],
                 format!("'{mode}' is not a mode (open, protected or private)."),
             );
-            return door_error(&DoorError::from_domain(vec![err]), &headers, &request_id);
+            return door_error(&DoorError::Domain(vec![err]), &headers, &request_id);
         }
     };
     let input = CreateProject {
@@ -95,7 +95,7 @@ pub async fn create_project(
         ..CreateProject::default()
     };
     let refuse = |code: Code, message: &str| {
-        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let status = status_of(code);
         let name = match code {
             Code::IdempotencyKeyInUse => "ConflictError",
             Code::ServiceUnavailable => "ServiceUnavailable",
@@ -104,7 +104,7 @@ pub async fn create_project(
         };
         let body = json!({ "id": Uuid::new_v4(), "name": name, "message": message,
                            "details": [{ "message": message, "code": code.as_str() }] });
-        (status, axum::Json(body)).into_response()
+        respond(status, body)
     };
     let door_headers = headers.clone();
     with_idempotency(
@@ -125,9 +125,7 @@ pub async fn create_project(
                     }
                     response
                 }
-                Err(errors) => {
-                    door_error(&DoorError::from_domain(errors), &door_headers, &request_id)
-                }
+                Err(errors) => door_error(&DoorError::Domain(errors), &door_headers, &request_id),
             }
         },
     )
@@ -190,13 +188,7 @@ fn door_error(err: &DoorError, headers: &HeaderMap, request_id: &str) -> Respons
     };
     let body =
         json!({ "id": Uuid::new_v4(), "name": name, "message": message, "details": details });
-    let mut response = (status, axum::Json(body)).into_response();
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    }
-    response
+    respond(status, body)
 }
 
 fn domain_error(
