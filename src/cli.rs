@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `schema` and the `admin` commands.
+//! The command line: `serve`, `migrate`, `schema`, `openapi` and the
+//! `admin` commands.
 //!
 //! Admin commands print one JSON object on stdout and exit 0, or print the
 //! error on stderr and exit non-zero.
@@ -44,6 +45,8 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL); identical to schema.graphql.
     Schema,
+    /// Print the REST doors' OpenAPI document; identical to openapi.json.
+    Openapi,
     /// Administer users, tokens, memberships and plans.
     #[command(subcommand)]
     Admin(Admin),
@@ -106,6 +109,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+            ExitCode::SUCCESS
+        }
+        Command::Openapi => {
+            print!("{}", crate::http::doors::openapi::json());
             ExitCode::SUCCESS
         }
         Command::Migrate => {

@@ -5,7 +5,9 @@
 //! Internal errors carry only the request id: their cause is in the log.
 
 use async_graphql::{Context, ErrorExtensions, ServerError, Value};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::RequestContext;
 use crate::domain::{self, Segment};
@@ -75,9 +77,42 @@ pub fn resolver_error(ctx: &Context<'_>, err: &domain::Error) -> async_graphql::
 }
 
 /// A whole GraphQL response made of one error, for failures that happen
-/// before execution (authentication, malformed requests).
+/// before execution (authentication, malformed requests, and, on every
+/// route, a timeout or the rate limit).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestError {
+    /// Exactly one error.
+    errors: Vec<RequestErrorEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestErrorEntry {
+    message: String,
+    extensions: RequestErrorExtensions,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestErrorExtensions {
+    /// One of our codes, e.g. `RATE_LIMITED` or `REQUEST_TIMEOUT`.
+    code: String,
+}
+
+impl RequestError {
+    pub fn new(code: &str, message: &str) -> RequestError {
+        RequestError {
+            errors: vec![RequestErrorEntry {
+                message: message.to_owned(),
+                extensions: RequestErrorExtensions {
+                    code: code.to_owned(),
+                },
+            }],
+        }
+    }
+}
+
+/// [`RequestError`] as JSON.
 pub fn error_response(code: &str, message: &str) -> serde_json::Value {
-    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+    serde_json::to_value(RequestError::new(code, message)).unwrap_or_default()
 }
 
 /// Adds `code` to an error that has none.

@@ -4,7 +4,7 @@
 
 mod auth;
 pub mod connections;
-mod doors;
+pub mod doors;
 mod graphiql;
 mod graphql;
 mod health;
@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(limited)
+        .route("/openapi.json", get(doors::openapi::serve))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(assets)

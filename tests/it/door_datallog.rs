@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::openapi::answer;
 
 async fn post(
     app: &TestApp,
@@ -18,9 +19,8 @@ async fn post(
             .header("authorization", format!("Token {}", user.token))
             .header("x-api-key", &user.token);
     }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    (status, response.json().await.expect("a JSON body"))
+    let answer = answer(request.send().await.expect("the server answers")).await;
+    (answer.status, answer.body)
 }
 
 #[tokio::test]
@@ -147,6 +147,6 @@ async fn every_documented_error_has_datallogs_exact_text() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(answer(response).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 10);
 }

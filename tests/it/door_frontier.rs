@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::openapi::answer;
 
 async fn post(
     app: &TestApp,
@@ -17,9 +18,8 @@ async fn post(
     if let Some(user) = user {
         request = request.bearer_auth(&user.token);
     }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    (status, response.json().await.expect("a JSON body"))
+    let answer = answer(request.send().await.expect("the server answers")).await;
+    (answer.status, answer.body)
 }
 
 #[tokio::test]

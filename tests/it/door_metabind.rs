@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::openapi::{Answer, answer};
 
 async fn post(
     app: &TestApp,
@@ -20,9 +21,8 @@ async fn post(
     if let Some(user) = user {
         request = request.bearer_auth(&user.token);
     }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    (status, response.json().await.expect("a JSON body"))
+    let answer = answer(request.send().await.expect("the server answers")).await;
+    (answer.status, answer.body)
 }
 
 fn seed_example() -> Value {
@@ -225,8 +225,10 @@ async fn malformed_bodies_get_metabinds_error_shape() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), status, "{label}");
-        let body: Value = response.json().await.expect("a JSON body");
+        let Answer {
+            status: got, body, ..
+        } = answer(response).await;
+        assert_eq!(got, status, "{label}");
         assert!(body["error"]["code"].is_string(), "{label}: {body}");
         assert!(body["error"]["message"].is_string(), "{label}: {body}");
     }

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::openapi::{Answer, answer};
 
 async fn post(
     app: &TestApp,
@@ -15,18 +16,13 @@ async fn post(
     if let Some(authorization) = authorization {
         request = request.header("authorization", authorization);
     }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    let location = response
-        .headers()
+    let answer = answer(request.send().await.expect("the server answers")).await;
+    let location = answer
+        .headers
         .get("location")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    (
-        status,
-        location,
-        response.json().await.expect("a JSON body"),
-    )
+    (answer.status, location, answer.body)
 }
 
 fn pet_shop() -> Value {
@@ -173,9 +169,8 @@ async fn every_error_kind_has_unleashs_status_name_and_shape() {
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let body: Value = response.json().await.unwrap();
+        let Answer { status, body, .. } = answer(request.send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(body["name"], "ContentTypeError");
         assert!(body["message"].as_str().unwrap().contains(words), "{body}");
     }

@@ -5,63 +5,50 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{AppOptions, spawn_app, spawn_app_with};
+use crate::openapi::answer;
 
 #[tokio::test]
 async fn an_idempotency_key_replays_through_a_door_and_refuses_another_body() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
     let send = |path: String, key: &'static str, body: Value| {
-        app.client
+        let request = app
+            .client
             .post(app.url(&path))
             .bearer_auth(&ada.token)
             .header("idempotency-key", key)
-            .json(&body)
-            .send()
+            .json(&body);
+        async move { answer(request.send().await.unwrap()).await }
     };
     let metabind = format!("/v1/organizations/{}/projects", ada.organization_id);
     let body = json!({ "name": "Once", "slug": "once" });
-    let first = send(metabind.clone(), "door-1", body.clone())
-        .await
-        .unwrap();
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
-    let again = send(metabind.clone(), "door-1", body.clone())
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(again.headers()["idempotency-replayed"], "true");
-    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let first = send(metabind.clone(), "door-1", body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = send(metabind.clone(), "door-1", body.clone()).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.headers["idempotency-replayed"], "true");
+    assert_eq!(again.body, first.body);
     let other = send(
         metabind.clone(),
         "door-1",
         json!({ "name": "Twice", "slug": "twice" }),
     )
-    .await
-    .unwrap();
-    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let other: Value = other.json().await.unwrap();
-    assert_eq!(other["error"]["code"], "IDEMPOTENCY_KEY_REUSED");
+    .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.body["error"]["code"], "IDEMPOTENCY_KEY_REUSED");
     // Unleash's door, the same guarantees in its own shape.
     let unleash = "/api/admin/projects".to_owned();
-    let first = send(unleash.clone(), "door-2", json!({ "name": "Flags" }))
-        .await
-        .unwrap();
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let again = send(unleash.clone(), "door-2", json!({ "name": "Flags" }))
-        .await
-        .unwrap();
-    assert_eq!(again.headers()["idempotency-replayed"], "true");
-    assert_eq!(again.json::<Value>().await.unwrap()["id"], "flags");
+    let first = send(unleash.clone(), "door-2", json!({ "name": "Flags" })).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = send(unleash.clone(), "door-2", json!({ "name": "Flags" })).await;
+    assert_eq!(again.headers["idempotency-replayed"], "true");
+    assert_eq!(again.body["id"], "flags");
     // A refused request keeps nothing: the key may be used again.
-    let refused = send(unleash.clone(), "door-3", json!({ "name": " " }))
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-    let fixed = send(unleash, "door-3", json!({ "name": "Fixed" }))
-        .await
-        .unwrap();
-    assert_eq!(fixed.status(), StatusCode::CREATED);
+    let refused = send(unleash.clone(), "door-3", json!({ "name": " " })).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let fixed = send(unleash, "door-3", json!({ "name": "Fixed" })).await;
+    assert_eq!(fixed.status, StatusCode::CREATED);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 3);
 }
 
@@ -94,12 +81,8 @@ async fn one_slug_raced_through_two_doors_and_two_processes_is_created_once() {
             .bearer_auth(&ada.token)
             .json(&body);
         async move {
-            let response = request.send().await.unwrap();
-            (
-                i % 2 == 0,
-                response.status(),
-                response.json::<Value>().await.unwrap(),
-            )
+            let answer = answer(request.send().await.unwrap()).await;
+            (i % 2 == 0, answer.status, answer.body)
         }
     });
     let answers = join_all(requests).await;
@@ -120,4 +103,50 @@ async fn one_slug_raced_through_two_doors_and_two_processes_is_created_once() {
         }
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+}
+
+#[tokio::test]
+async fn the_body_limit_and_the_rate_limit_hold_on_every_door() {
+    use std::num::NonZeroU32;
+
+    let app = spawn_app_with(AppOptions {
+        rate_limit: Some(projects_api::config::RateLimit {
+            per_second: NonZeroU32::new(1).unwrap(),
+            burst: NonZeroU32::new(1).unwrap(),
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    let doors = [
+        "/api/create-project",
+        "/api/sdk/create-project",
+        "/v1/organizations/{org}/projects",
+        "/api/admin/projects",
+        "/v1beta1/organizations/{org}/projects",
+        "/v1beta1/projects",
+    ];
+    // Just over 1 MiB, and JSON.
+    let oversized = format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024));
+    for (i, door) in doors.iter().enumerate() {
+        // A token of its own per door, so each starts with a full bucket.
+        let user = app.create_user(&format!("user{i}@example.com")).await;
+        let path = door.replace("{org}", &user.organization_id);
+        let post = || {
+            app.client
+                .post(app.url(&path))
+                .header("authorization", format!("Bearer {}", user.token))
+                .header("x-api-key", &user.token)
+                .header("content-type", "application/json")
+        };
+        let too_large = answer(post().body(oversized.clone()).send().await.unwrap()).await;
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE, "{door}");
+        let limited = answer(post().body("{}").send().await.unwrap()).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{door}");
+        assert_eq!(
+            limited.body["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+            "{door}"
+        );
+        assert!(limited.headers.contains_key("retry-after"), "{door}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
 }

@@ -23,6 +23,7 @@ mod http;
 mod idempotency;
 mod leaks;
 mod limits;
+mod openapi;
 mod outage;
 mod reads;
 mod rules;

@@ -9,10 +9,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::SecondsFormat;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::{
     Accepted, Checks, DoorError, accept, create_or_resume, field_string, request_id, respond,
@@ -22,23 +24,93 @@ use crate::domain::{self, Code, CreateProject, Project};
 use crate::http::AppState;
 
 /// `ProjectRequestBody`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = FrontierProjectRequestBody)]
 struct ProjectBody {
+    /// The project's name (our slug).
     name: String,
+    /// The display name; the name when absent.
     title: Option<String>,
+    /// The organization; required on `/v1beta1/projects`, and the path's
+    /// wins on the other route.
     org_id: Option<String>,
+    /// An object (a `google.protobuf.Struct`).
+    #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
 }
 
 /// The seed's Connect shape, or the body itself.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(as = FrontierCreateProjectRequest)]
 enum Request {
     Wrapped { body: ProjectBody },
     Unwrapped(ProjectBody),
 }
 
+/// `{"project": {…}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FrontierCreateProjectResponse)]
+struct Created {
+    project: ProjectObject,
+}
+
+/// Frontier's `Project`, snake_case.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FrontierProject)]
+struct ProjectObject {
+    id: Uuid,
+    /// The slug.
+    name: String,
+    /// The display name.
+    title: String,
+    org_id: Uuid,
+    metadata: Map<String, Value>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    /// The creator, as OWNER.
+    members_count: u32,
+}
+
+/// Connect's error: `{code, message, details}`; our codes, fields and
+/// messages go in `details`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FrontierError)]
+struct ErrorBody {
+    /// A Connect code: `invalid_argument`, `unauthenticated`, `not_found`,
+    /// `already_exists`, `failed_precondition`, `internal`, ….
+    code: &'static str,
+    message: String,
+    details: Vec<Map<String, Value>>,
+}
+
 /// `POST /v1beta1/organizations/{org_id}/projects`.
+#[utoipa::path(
+    post,
+    path = "/v1beta1/organizations/{org_id}/projects",
+    tag = "Frontier",
+    operation_id = "frontierCreateOrganizationProject",
+    params(("org_id" = String, Path, description = "The organization's id.")),
+    request_body(content = Request, content_type = "application/json",
+                 description = "The seed's `{\"body\": {…}}`, or the body unwrapped."),
+    responses(
+        (status = 200, description = "Created.", body = Created),
+        (status = 400, description = "`invalid_argument` (every problem in `details`) or `failed_precondition` (the plan's limit).", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`permission_denied`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such organization, or not a member.", body = ErrorBody),
+        (status = 409, description = "`already_exists` (the name is taken) or `aborted` (the Idempotency-Key is in use).", body = ErrorBody),
+        (status = 413, description = "`resource_exhausted`: the body is over 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`invalid_argument`: the body is not sent as JSON.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another body.", body = ErrorBody),
+        (status = 429, description = "`resource_exhausted`: too many live Idempotency-Keys.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault of ours.", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is busy; retry after `Retry-After`.", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_in_organization(
     State(state): State<AppState>,
     Path(org_id): Path<String>,
@@ -48,7 +120,29 @@ pub async fn create_in_organization(
     create(state, Some(org_id), headers, body).await
 }
 
-/// `POST /v1beta1/projects`.
+/// `POST /v1beta1/projects`, as Frontier's gateway serves it.
+#[utoipa::path(
+    post,
+    path = "/v1beta1/projects",
+    tag = "Frontier",
+    operation_id = "frontierCreateProject",
+    request_body(content = ProjectBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Created.", body = Created),
+        (status = 400, description = "`invalid_argument` (every problem in `details`, `org_id` included) or `failed_precondition` (the plan's limit).", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`.", body = ErrorBody),
+        (status = 403, description = "`permission_denied`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such organization, or not a member.", body = ErrorBody),
+        (status = 409, description = "`already_exists` (the name is taken) or `aborted` (the Idempotency-Key is in use).", body = ErrorBody),
+        (status = 413, description = "`resource_exhausted`: the body is over 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`invalid_argument`: the body is not sent as JSON.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another body.", body = ErrorBody),
+        (status = 429, description = "`resource_exhausted`: too many live Idempotency-Keys.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault of ours.", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is busy; retry after `Retry-After`.", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_project(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -97,9 +191,15 @@ async fn create(
             503 => "unavailable",
             _ => "invalid_argument",
         };
+        let details = vec![Map::from_iter([("code".to_owned(), json!(code.as_str()))])];
+        let message = message.to_owned();
         respond(
             status,
-            json!({ "code": connect, "message": message, "details": [{ "code": code.as_str() }] }),
+            ErrorBody {
+                code: connect,
+                message,
+                details,
+            },
         )
     };
     with_idempotency(
@@ -110,11 +210,12 @@ async fn create(
         refuse,
         |store, resume| async move {
             match create_or_resume(&store, principal, input, resume).await {
-                Ok(project) => (
+                Ok(project) => respond(
                     StatusCode::OK,
-                    axum::Json(json!({ "project": project_json(&project) })),
-                )
-                    .into_response(),
+                    Created {
+                        project: project_object(&project),
+                    },
+                ),
                 Err(errors) => door_error(&DoorError::Domain(errors), &request_id),
             }
         },
@@ -122,18 +223,25 @@ async fn create(
     .await
 }
 
-fn project_json(project: &Project) -> Value {
-    json!({
-        "id": project.id,
-        "name": project.slug,
-        "title": project.name,
-        "org_id": project.organization_id,
-        "metadata": project.metadata.clone().unwrap_or_else(|| json!({})),
-        "created_at": project.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "updated_at": project.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        // The creator, as OWNER.
-        "members_count": 1,
-    })
+fn project_object(project: &Project) -> ProjectObject {
+    let metadata = match &project.metadata {
+        Some(Value::Object(fields)) => fields.clone(),
+        _ => Map::new(),
+    };
+    ProjectObject {
+        id: project.id,
+        name: project.slug.clone(),
+        title: project.name.clone(),
+        org_id: project.organization_id,
+        metadata,
+        created_at: project
+            .created_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+        updated_at: project
+            .updated_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+        members_count: 1,
+    }
 }
 
 /// Connect's error body with its status.
@@ -159,10 +267,12 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
         ),
         DoorError::Domain(errors) => domain_error(errors, request_id),
     };
-    let mut response = respond(
-        status,
-        json!({ "code": code, "message": message, "details": details }),
-    );
+    let body = ErrorBody {
+        code,
+        message,
+        details,
+    };
+    let mut response = respond(status, body);
     if status == StatusCode::UNAUTHORIZED {
         response
             .headers_mut()
@@ -175,7 +285,7 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
 fn domain_error(
     errors: &[domain::Error],
     request_id: &str,
-) -> (StatusCode, &'static str, String, Vec<Value>) {
+) -> (StatusCode, &'static str, String, Vec<Map<String, Value>>) {
     let first = &errors[0];
     let (status, code) = match first {
         domain::Error::Unauthenticated | domain::Error::InvalidToken => {
@@ -189,7 +299,10 @@ fn domain_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 first.to_string(),
-                vec![json!({ "requestId": request_id })],
+                vec![Map::from_iter([(
+                    "requestId".to_owned(),
+                    json!(request_id),
+                )])],
             );
         }
         _ if errors.len() == 1 && matches!(first, domain::Error::SlugAlreadyExists { .. }) => {
@@ -204,11 +317,14 @@ fn domain_error(
     let details = errors
         .iter()
         .map(|err| {
-            json!({
-                "code": err.code().as_str(),
-                "field": err.field().map(|field| frontier_field(&field)),
-                "message": err.to_string(),
-            })
+            Map::from_iter([
+                ("code".to_owned(), json!(err.code().as_str())),
+                (
+                    "field".to_owned(),
+                    json!(err.field().map(|field| frontier_field(&field))),
+                ),
+                ("message".to_owned(), json!(err.to_string())),
+            ])
         })
         .collect();
     (status, code, first.to_string(), details)

@@ -6,10 +6,11 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::SecondsFormat;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -20,25 +21,117 @@ use crate::domain::{self, Code, CreateProject, Platform, Project, SettingsInput}
 use crate::http::AppState;
 
 /// The request body, as Metabind documents it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MetabindCreateProject)]
 struct Body {
     name: String,
+    /// Required by Metabind; a 422 names it when absent.
+    #[schema(required = true)]
     slug: Option<String>,
     description: Option<String>,
     settings: Option<Settings>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MetabindSettingsInput)]
 struct Settings {
+    /// A BCP 47 tag, e.g. `en-US`.
     default_locale: Option<String>,
     supported_locales: Option<Vec<String>>,
+    /// `mobile`, `tablet` or `desktop`.
     default_platform: Option<String>,
     supported_platforms: Option<Vec<String>>,
     thumbnail_url: Option<String>,
 }
 
+/// The Project object of Metabind's documentation.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = MetabindProject)]
+struct ProjectObject {
+    id: Uuid,
+    organization_id: Uuid,
+    name: String,
+    slug: String,
+    description: Option<String>,
+    /// `active` or `archived`.
+    status: String,
+    /// The stage: `development`, `staging` or `production`.
+    environment: String,
+    settings: SettingsObject,
+    /// Ids of the projects this one depends on.
+    dependencies: Vec<Uuid>,
+    permissions: Permissions,
+    /// The caller's metadata, with `createdBy` (the creator's id).
+    metadata: Map<String, Value>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = MetabindSettings)]
+struct SettingsObject {
+    default_locale: String,
+    supported_locales: Vec<String>,
+    default_platform: String,
+    supported_platforms: Vec<String>,
+    thumbnail_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MetabindPermissions)]
+struct Permissions {
+    public: bool,
+}
+
+/// `{"error": {code, message, details}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MetabindError)]
+struct ErrorBody {
+    error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MetabindErrorObject)]
+struct ErrorObject {
+    /// `VALIDATION_FAILED`, `SLUG_ALREADY_EXISTS`, `MAX_PROJECTS_REACHED`,
+    /// `NOT_FOUND`, `UNAUTHORIZED`, … (our codes).
+    code: &'static str,
+    message: String,
+    /// What the code has to say: `{slug}`, `{maxProjects, currentProjects}`,
+    /// or for `VALIDATION_FAILED` `{errors: [{code, field, message, details}]}`.
+    details: Map<String, Value>,
+}
+
+/// Creates a project in the organization.
+#[utoipa::path(
+    post,
+    path = "/v1/organizations/{organizationId}/projects",
+    tag = "Metabind",
+    operation_id = "metabindCreateProject",
+    params(("organizationId" = String, Path, description = "The organization's id.")),
+    request_body(content = Body, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created.", body = ProjectObject),
+        (status = 400, description = "`BAD_REQUEST`: the body is not JSON of this shape.", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`: no token, or an unknown one.", body = ErrorBody),
+        (status = 403, description = "`MAX_PROJECTS_REACHED` (the plan's limit) or `FORBIDDEN`.", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`: no such organization, or not a member.", body = ErrorBody),
+        (status = 409, description = "`SLUG_ALREADY_EXISTS`, or `IDEMPOTENCY_KEY_IN_USE`.", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`: the body is not sent as JSON.", body = ErrorBody),
+        (status = 422, description = "`VALIDATION_FAILED` with every problem, or `IDEMPOTENCY_KEY_REUSED`.", body = ErrorBody),
+        (status = 429, description = "Too many live Idempotency-Keys.", body = ErrorBody),
+        (status = 500, description = "`INTERNAL_SERVER_ERROR`: a fault of ours.", body = ErrorBody),
+        (status = 503, description = "The database is busy; retry after `Retry-After`.", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_project(
     State(state): State<AppState>,
     Path(organization_id): Path<String>,
@@ -71,8 +164,9 @@ pub async fn create_project(
         }
         return door_error(&DoorError::Domain(problems), &request_id);
     }
-    let refuse =
-        |code: Code, message: &str| error_body(status_of(code), code.as_str(), message, json!({}));
+    let refuse = |code: Code, message: &str| {
+        error_body(status_of(code), code.as_str(), message.into(), Map::new())
+    };
     with_idempotency(
         &state,
         &headers,
@@ -81,9 +175,7 @@ pub async fn create_project(
         refuse,
         |store, resume| async move {
             match create_or_resume(&store, principal, input, resume).await {
-                Ok(project) => {
-                    (StatusCode::CREATED, axum::Json(project_json(&project))).into_response()
-                }
+                Ok(project) => respond(StatusCode::CREATED, project_object(&project)),
                 Err(errors) => door_error(&DoorError::Domain(errors), &request_id),
             }
         },
@@ -145,35 +237,46 @@ fn to_domain(organization_id: Uuid, body: Body) -> (CreateProject, Vec<domain::E
 }
 
 /// The Project object of Metabind's documentation.
-fn project_json(project: &Project) -> Value {
+fn project_object(project: &Project) -> ProjectObject {
     let settings = &project.settings;
     let mut metadata = match &project.metadata {
         Some(Value::Object(fields)) => fields.clone(),
-        _ => serde_json::Map::new(),
+        _ => Map::new(),
     };
     metadata.insert("createdBy".into(), json!(project.created_by));
     let lower = |platform: Platform| platform.as_str().to_ascii_lowercase();
-    json!({
-        "id": project.id,
-        "organizationId": project.organization_id,
-        "name": project.name,
-        "slug": project.slug,
-        "description": project.description,
-        "status": project.status.as_str().to_ascii_lowercase(),
-        "environment": project.stage.as_str().to_ascii_lowercase(),
-        "settings": {
-            "defaultLocale": settings.default_locale,
-            "supportedLocales": settings.supported_locales,
-            "defaultPlatform": lower(settings.default_platform),
-            "supportedPlatforms": settings.supported_platforms.iter().copied().map(lower).collect::<Vec<_>>(),
-            "thumbnailUrl": settings.thumbnail_url,
+    ProjectObject {
+        id: project.id,
+        organization_id: project.organization_id,
+        name: project.name.clone(),
+        slug: project.slug.clone(),
+        description: project.description.clone(),
+        status: project.status.as_str().to_ascii_lowercase(),
+        environment: project.stage.as_str().to_ascii_lowercase(),
+        settings: SettingsObject {
+            default_locale: settings.default_locale.clone(),
+            supported_locales: settings.supported_locales.clone(),
+            default_platform: lower(settings.default_platform),
+            supported_platforms: settings
+                .supported_platforms
+                .iter()
+                .copied()
+                .map(lower)
+                .collect(),
+            thumbnail_url: settings.thumbnail_url.clone(),
         },
-        "dependencies": project.dependency_ids,
-        "permissions": { "public": project.is_public },
-        "metadata": metadata,
-        "createdAt": project.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "updatedAt": project.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    })
+        dependencies: project.dependency_ids.clone(),
+        permissions: Permissions {
+            public: project.is_public,
+        },
+        metadata,
+        created_at: project
+            .created_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+        updated_at: project
+            .updated_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+    }
 }
 
 /// `{"error": {"code", "message", "details"}}` with Metabind's status.
@@ -183,30 +286,45 @@ fn door_error(err: &DoorError, request_id: &str) -> Response {
             StatusCode::BAD_REQUEST,
             Code::BadRequest.as_str(),
             message.clone(),
-            json!({}),
+            Map::new(),
         ),
         DoorError::MediaType => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::UnsupportedMediaType.as_str(),
             "Send the body as JSON with 'Content-Type: application/json'.".to_owned(),
-            json!({}),
+            Map::new(),
         ),
         DoorError::TooLarge => (
             StatusCode::PAYLOAD_TOO_LARGE,
             Code::PayloadTooLarge.as_str(),
             "The request body is larger than 1 MiB.".to_owned(),
-            json!({}),
+            Map::new(),
         ),
         DoorError::Domain(errors) => domain_status(errors, request_id),
     };
-    error_body(status, code, &message, details)
+    error_body(status, code, message, details)
 }
 
-fn error_body(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
-    respond(
-        status,
-        json!({ "error": { "code": code, "message": message, "details": details } }),
-    )
+fn error_body(
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Map<String, Value>,
+) -> Response {
+    let error = ErrorObject {
+        code,
+        message,
+        details,
+    };
+    respond(status, ErrorBody { error })
+}
+
+/// An error's details as an object (every code's details are one).
+fn details_of(err: &domain::Error) -> Map<String, Value> {
+    match err.details() {
+        Some(Value::Object(details)) => details,
+        _ => Map::new(),
+    }
 }
 
 /// One status for a list of problems: a gate error alone; else any input
@@ -215,15 +333,10 @@ fn error_body(status: StatusCode, code: &str, message: &str, details: Value) -> 
 fn domain_status(
     errors: &[domain::Error],
     request_id: &str,
-) -> (StatusCode, &'static str, String, Value) {
+) -> (StatusCode, &'static str, String, Map<String, Value>) {
     let first = &errors[0];
     let alone = |code: &'static str, status: StatusCode| {
-        (
-            status,
-            code,
-            first.to_string(),
-            first.details().unwrap_or(json!({})),
-        )
+        (status, code, first.to_string(), details_of(first))
     };
     match first {
         domain::Error::Unauthenticated | domain::Error::InvalidToken => {
@@ -239,7 +352,7 @@ fn domain_status(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Code::InternalServerError.as_str(),
                 first.to_string(),
-                json!({ "requestId": request_id }),
+                Map::from_iter([("requestId".to_owned(), json!(request_id))]),
             );
         }
         _ => {}
@@ -270,6 +383,6 @@ fn domain_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "VALIDATION_FAILED",
         format!("The request has {} problem(s).", errors.len()),
-        json!({ "errors": listed }),
+        Map::from_iter([("errors".to_owned(), Value::Array(listed))]),
     )
 }

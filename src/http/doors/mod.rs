@@ -8,12 +8,14 @@
 pub mod datallog;
 pub mod frontier;
 pub mod metabind;
+pub mod openapi;
 pub mod unleash;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -37,7 +39,7 @@ pub enum DoorError {
 }
 
 /// A door's JSON answer; a 503 carries `Retry-After: 1`, as on GraphQL.
-pub fn respond(status: StatusCode, body: serde_json::Value) -> Response {
+pub fn respond(status: StatusCode, body: impl Serialize) -> Response {
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response

@@ -9,9 +9,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -22,26 +22,123 @@ use crate::domain::{self, ChangeRequestInput, Code, CreateProject, Project, Proj
 use crate::http::AppState;
 
 /// `createProjectSchema`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = UnleashCreateProject)]
 struct Body {
+    /// The project's id (our slug); derived from the name when absent.
     id: Option<String>,
     name: String,
     description: Option<String>,
+    /// `open`, `protected` or `private`.
     mode: Option<String>,
     default_stickiness: Option<String>,
     feature_limit: Option<i32>,
+    /// Environment names from the `environments` catalog.
     environments: Option<Vec<String>>,
     change_request_environments: Option<Vec<ChangeRequest>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = UnleashChangeRequestEnvironment)]
 struct ChangeRequest {
     name: String,
     required_approvals: Option<i32>,
 }
 
+/// `projectCreatedSchema`, and nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = UnleashProjectCreated)]
+struct ProjectCreated {
+    id: String,
+    name: String,
+    description: Option<String>,
+    feature_limit: Option<i32>,
+    /// `open`, `protected` or `private`.
+    mode: String,
+    default_stickiness: String,
+    environments: Vec<String>,
+    change_request_environments: Vec<ChangeRequest>,
+}
+
+/// Unleash's error: which error it is (`name`), one sentence, and one
+/// detail per problem.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = UnleashError)]
+struct ErrorBody {
+    /// A fresh id for this error.
+    id: Uuid,
+    /// `BadDataError`, `NameExistsError`, `ExceedsLimitError`, ….
+    name: &'static str,
+    message: String,
+    details: Vec<Detail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = UnleashErrorDetail)]
+struct Detail {
+    message: String,
+    /// Our code for this problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    /// The body field at fault, e.g. `changeRequestEnvironments[0].name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+impl Detail {
+    fn saying(message: &str) -> Detail {
+        Detail {
+            message: message.to_owned(),
+            code: None,
+            path: None,
+        }
+    }
+}
+
+fn error_body(
+    status: StatusCode,
+    name: &'static str,
+    message: String,
+    details: Vec<Detail>,
+) -> Response {
+    let id = Uuid::new_v4();
+    respond(
+        status,
+        ErrorBody {
+            id,
+            name,
+            message,
+            details,
+        },
+    )
+}
+
+/// Creates a project in the caller's personal organization.
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects",
+    tag = "Unleash",
+    operation_id = "unleashCreateProject",
+    request_body(content = Body, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created.", body = ProjectCreated,
+         headers(("Location" = String, description = "`projects/<id>`"))),
+        (status = 400, description = "`BadDataError` (every problem in `details`) or `ExceedsLimitError` (the plan's limit).", body = ErrorBody),
+        (status = 401, description = "`AuthenticationRequired` (no token) or `UnauthorizedError` (unknown token).", body = ErrorBody),
+        (status = 403, description = "`NoAccessError`.", body = ErrorBody),
+        (status = 409, description = "`NameExistsError` (the id is taken) or `ConflictError` (the Idempotency-Key is in use).", body = ErrorBody),
+        (status = 413, description = "`ContentTooLargeError`: the body is over 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`ContentTypeError`: the body is not sent as JSON.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another body.", body = ErrorBody),
+        (status = 429, description = "Too many live Idempotency-Keys.", body = ErrorBody),
+        (status = 500, description = "`InternalError`: a fault of ours.", body = ErrorBody),
+        (status = 503, description = "The database is busy; retry after `Retry-After`.", body = ErrorBody),
+    ),
+    security(("unleashToken" = []), ("bearer" = [])),
+)]
 pub async fn create_project(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -102,9 +199,11 @@ pub async fn create_project(
             Code::InternalServerError => "InternalError",
             _ => "BadDataError",
         };
-        let body = json!({ "id": Uuid::new_v4(), "name": name, "message": message,
-                           "details": [{ "message": message, "code": code.as_str() }] });
-        respond(status, body)
+        let details = vec![Detail {
+            code: Some(code.as_str()),
+            ..Detail::saying(message)
+        }];
+        error_body(status, name, message.to_owned(), details)
     };
     let door_headers = headers.clone();
     with_idempotency(
@@ -116,8 +215,7 @@ pub async fn create_project(
         |store, resume| async move {
             match create_or_resume(&store, principal, input, resume).await {
                 Ok(project) => {
-                    let mut response = (StatusCode::CREATED, axum::Json(project_created(&project)))
-                        .into_response();
+                    let mut response = respond(StatusCode::CREATED, project_created(&project));
                     if let Ok(location) =
                         HeaderValue::from_str(&format!("projects/{}", project.slug))
                     {
@@ -132,21 +230,25 @@ pub async fn create_project(
     .await
 }
 
-/// Exactly `projectCreatedSchema` (`additionalProperties: false`).
-fn project_created(project: &Project) -> Value {
-    json!({
-        "id": project.slug,
-        "name": project.name,
-        "description": project.description,
-        "featureLimit": project.feature_limit,
-        "mode": project.mode.as_str().to_ascii_lowercase(),
-        "defaultStickiness": project.default_stickiness,
-        "environments": project.environments,
-        "changeRequestEnvironments": project.change_request_environments.iter().map(|request| json!({
-            "name": request.name,
-            "requiredApprovals": request.required_approvals,
-        })).collect::<Vec<_>>(),
-    })
+/// Exactly `projectCreatedSchema`.
+fn project_created(project: &Project) -> ProjectCreated {
+    ProjectCreated {
+        id: project.slug.clone(),
+        name: project.name.clone(),
+        description: project.description.clone(),
+        feature_limit: project.feature_limit,
+        mode: project.mode.as_str().to_ascii_lowercase(),
+        default_stickiness: project.default_stickiness.clone(),
+        environments: project.environments.clone(),
+        change_request_environments: project
+            .change_request_environments
+            .iter()
+            .map(|request| ChangeRequest {
+                name: request.name.clone(),
+                required_approvals: Some(request.required_approvals),
+            })
+            .collect(),
+    }
 }
 
 /// Unleash's error: `{id, name, message, details: [{message, path?}]}`
@@ -157,7 +259,7 @@ fn door_error(err: &DoorError, headers: &HeaderMap, request_id: &str) -> Respons
             StatusCode::BAD_REQUEST,
             "BadDataError",
             message.clone(),
-            vec![json!({ "message": message })],
+            vec![Detail::saying(message)],
         ),
         DoorError::MediaType => {
             let sent = headers
@@ -168,41 +270,37 @@ fn door_error(err: &DoorError, headers: &HeaderMap, request_id: &str) -> Respons
             let message = format!(
                 "We do not accept the content-type you provided ({sent}). Try using one of the content-types we do accept instead (application/json) and make sure the body is in the corresponding format."
             );
+            let details = vec![Detail::saying(&message)];
             (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "ContentTypeError",
-                message.clone(),
-                vec![json!({ "message": message })],
+                message,
+                details,
             )
         }
         DoorError::TooLarge => {
             let message = "The request body is larger than 1 MiB.".to_owned();
+            let details = vec![Detail::saying(&message)];
             (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "ContentTooLargeError",
-                message.clone(),
-                vec![json!({ "message": message })],
+                message,
+                details,
             )
         }
         DoorError::Domain(errors) => domain_error(errors, request_id),
     };
-    let body =
-        json!({ "id": Uuid::new_v4(), "name": name, "message": message, "details": details });
-    respond(status, body)
+    error_body(status, name, message, details)
 }
 
 fn domain_error(
     errors: &[domain::Error],
     request_id: &str,
-) -> (StatusCode, &'static str, String, Vec<Value>) {
+) -> (StatusCode, &'static str, String, Vec<Detail>) {
     let first = &errors[0];
     let alone = |status: StatusCode, name: &'static str, message: String| {
-        (
-            status,
-            name,
-            message.clone(),
-            vec![json!({ "message": message })],
-        )
+        let details = vec![Detail::saying(&message)];
+        (status, name, message, details)
     };
     match first {
         domain::Error::Unauthenticated => {
@@ -259,14 +357,12 @@ fn domain_error(
             _ => {}
         }
     }
-    let details: Vec<Value> = errors
+    let details = errors
         .iter()
-        .map(|err| {
-            let mut detail = json!({ "message": err.to_string(), "code": err.code().as_str() });
-            if let Some(field) = err.field() {
-                detail["path"] = json!(unleash_path(&field));
-            }
-            detail
+        .map(|err| Detail {
+            message: err.to_string(),
+            code: Some(err.code().as_str()),
+            path: err.field().map(|field| unleash_path(&field)),
         })
         .collect();
     let message = match errors {
