@@ -150,3 +150,75 @@ async fn the_body_limit_and_the_rate_limit_hold_on_every_door() {
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 0);
 }
+
+#[tokio::test]
+async fn a_project_made_through_one_door_is_the_same_project_at_every_other() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let org = ada.organization_id.clone();
+    let post = |path: String, body: Value| {
+        let request = app
+            .client
+            .post(app.url(&path))
+            .header("authorization", format!("Bearer {}", ada.token))
+            .header("x-api-key", &ada.token)
+            .json(&body);
+        async move { answer(request.send().await.unwrap()).await }
+    };
+    // Made through Metabind, in the caller's personal organization.
+    let made = post(
+        format!("/v1/organizations/{org}/projects"),
+        json!({ "name": "Shared", "slug": "shared", "description": "One project" }),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    // GraphQL reads it back, field for field.
+    let (_, read) = app
+        .graphql(
+            Some(&ada.token),
+            "query($id: ID!) { project(id: $id) { id slug name description stage status
+               organization { id } settings { defaultLocale } } }",
+            json!({ "id": made.body["id"] }),
+        )
+        .await;
+    let project = &read["data"]["project"];
+    assert_eq!(project["id"], made.body["id"]);
+    assert_eq!(project["slug"], "shared");
+    assert_eq!(project["name"], made.body["name"]);
+    assert_eq!(project["description"], made.body["description"]);
+    assert_eq!(project["stage"], "DEVELOPMENT");
+    assert_eq!(made.body["environment"], "development");
+    assert_eq!(project["status"], "ACTIVE");
+    assert_eq!(project["organization"]["id"], json!(org));
+    assert_eq!(
+        project["settings"]["defaultLocale"],
+        made.body["settings"]["defaultLocale"]
+    );
+    // Every other door knows it by its own word for the slug: Datallog's
+    // and Frontier's `name`, Unleash's `id`.
+    let datallog = post(
+        "/api/create-project".into(),
+        json!({ "region": "us-east-1", "docker_version": "python-3.12", "name": "shared" }),
+    )
+    .await;
+    assert_eq!(datallog.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        datallog.body,
+        json!({ "message": "A project with the name 'shared' already exists." })
+    );
+    let unleash = post(
+        "/api/admin/projects".into(),
+        json!({ "id": "shared", "name": "Shared" }),
+    )
+    .await;
+    assert_eq!(unleash.status, StatusCode::CONFLICT);
+    assert_eq!(unleash.body["name"], "NameExistsError");
+    let frontier = post(
+        "/v1beta1/projects".into(),
+        json!({ "name": "shared", "org_id": org }),
+    )
+    .await;
+    assert_eq!(frontier.status, StatusCode::CONFLICT);
+    assert_eq!(frontier.body["code"], "already_exists");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM projects").await, 1);
+}
