@@ -104,8 +104,17 @@ impl Store {
                     .busy_timeout(lock_timeout)
                     .foreign_keys(true)
             })
+            // Plans are made for each execution's values and the tables as
+            // they are then. A pooled connection lives long: a generic plan
+            // it cached while the tables were small (a sequential scan, for
+            // the slug check or the foreign-key checks of an insert) would
+            // otherwise stay in use as the tables grow, and nothing
+            // refreshes it when autovacuum is off.
             .map_sqlx_postgres_opts(move |opts: PgConnectOptions| {
-                opts.options([("lock_timeout", format!("{}ms", lock_timeout.as_millis()))])
+                opts.options([
+                    ("lock_timeout", format!("{}ms", lock_timeout.as_millis())),
+                    ("plan_cache_mode", "force_custom_plan".to_owned()),
+                ])
             });
         let mut db = Database::connect(connect).await?;
         let statements = Arc::new(AtomicU64::new(0));
