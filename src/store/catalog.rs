@@ -1,7 +1,14 @@
-//! The region, runtime and environment catalogs, read from their tables
-//! on every use so that an operator's edits take effect without a restart.
+//! The region, runtime and environment catalogs. The catalog queries read
+//! the tables on every use; the create path reads them through a cache
+//! that each process refreshes at most every [`CATALOG_TTL`], so that an
+//! operator's edits take effect within that time, without a restart, and
+//! a create costs no catalog round trips.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use tokio::sync::Mutex;
 
 use super::Store;
 use super::error::internal;
@@ -21,18 +28,34 @@ impl Store {
         environments(&self.conn()).await
     }
 
-    /// All three catalogs, read concurrently.
-    pub async fn catalogs(&self) -> Result<Catalogs, domain::Error> {
+    /// All three catalogs, as read at most [`CATALOG_TTL`] ago.
+    pub async fn catalogs(&self) -> Result<Arc<Catalogs>, domain::Error> {
+        let mut cached = self.catalogs.0.lock().await;
+        if let Some((read_at, catalogs)) = cached.as_ref()
+            && read_at.elapsed() < CATALOG_TTL
+        {
+            return Ok(catalogs.clone());
+        }
+        // One reader refreshes while the others wait for its result.
         let db = self.conn();
         let (regions, runtimes, environments) =
             tokio::try_join!(regions(&db), runtimes(&db), environments(&db))?;
-        Ok(Catalogs {
+        let catalogs = Arc::new(Catalogs {
             regions,
             runtimes,
             environments,
-        })
+        });
+        *cached = Some((Instant::now(), catalogs.clone()));
+        Ok(catalogs)
     }
 }
+
+/// How long a process uses the catalogs it read before reading them again.
+pub const CATALOG_TTL: Duration = Duration::from_secs(5);
+
+/// The catalogs a process read last, and when.
+#[derive(Debug, Default, Clone)]
+pub struct CatalogCache(Arc<Mutex<Option<(Instant, Arc<Catalogs>)>>>);
 
 async fn regions<C: ConnectionTrait>(db: &C) -> Result<Vec<Region>, domain::Error> {
     let rows = region::Entity::find()

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
@@ -46,6 +46,7 @@ pub struct Store {
     /// The idempotency claim of the request this store serves, if any.
     claim: Option<Arc<ClaimState>>,
     max_organizations_per_user: u32,
+    catalogs: catalog::CatalogCache,
 }
 
 /// A request's idempotency claim, and whether one of its creates has
@@ -82,6 +83,7 @@ impl Store {
     /// every connection; the file is created when missing.
     pub async fn connect(options: &StoreOptions) -> Result<Store, DbErr> {
         let lock_timeout = options.acquire_timeout;
+        let sslmode_given = options.url.contains("sslmode=");
         let mut connect = ConnectOptions::new(options.url.clone());
         connect
             .max_connections(options.max_connections)
@@ -111,6 +113,16 @@ impl Store {
             // otherwise stay in use as the tables grow, and nothing
             // refreshes it when autovacuum is off.
             .map_sqlx_postgres_opts(move |opts: PgConnectOptions| {
+                // TLS to a database on this machine protects nothing and
+                // costs both sides CPU on every statement; a URL that names
+                // an sslmode keeps it.
+                let local = matches!(opts.get_host(), "localhost" | "127.0.0.1" | "::1")
+                    || opts.get_host().starts_with('/');
+                let opts = if local && !sslmode_given {
+                    opts.ssl_mode(PgSslMode::Disable)
+                } else {
+                    opts
+                };
                 opts.options([
                     ("lock_timeout", format!("{}ms", lock_timeout.as_millis())),
                     ("plan_cache_mode", "force_custom_plan".to_owned()),
@@ -127,6 +139,7 @@ impl Store {
             statements,
             claim: None,
             max_organizations_per_user: options.max_organizations_per_user,
+            catalogs: catalog::CatalogCache::default(),
         })
     }
 
