@@ -551,23 +551,6 @@ async fn insert_organization<C: ConnectionTrait>(
     Ok(())
 }
 
-pub(super) async fn role_in<C: ConnectionTrait>(
-    db: &C,
-    organization_id: Uuid,
-    user_id: Uuid,
-) -> Result<Option<Role>, domain::Error> {
-    let role = organization_member::Entity::find()
-        .select_only()
-        .column(organization_member::Column::Role)
-        .filter(organization_member::Column::OrganizationId.eq(organization_id))
-        .filter(organization_member::Column::UserId.eq(user_id))
-        .into_tuple::<String>()
-        .one(db)
-        .await
-        .map_err(internal)?;
-    Ok(role.as_deref().and_then(Role::parse))
-}
-
 async fn insert_token<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<String, domain::Error> {
     let (id, token, token_hash) = new_token();
     api_token::Entity::insert(api_token::ActiveModel {

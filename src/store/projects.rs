@@ -10,15 +10,15 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use super::identity::{organization_from, role_in};
+use super::identity::organization_from;
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
     Platform, Principal, Project, ProjectDraft, ProjectMode, ProjectSettings, ProjectStage,
@@ -87,16 +87,11 @@ async fn create_in(
     };
 
     // Lock the organization row first: every create in this organization
-    // waits here, so the count and the slug choice below cannot race.
-    let organization = match new.organization {
-        OrganizationRef::Id(id) => organization::Entity::find_by_id(id),
-        OrganizationRef::Personal | OrganizationRef::Malformed => organization::Entity::find()
-            .filter(organization::Column::PersonalOwnerId.eq(principal.user_id)),
-    }
-    .lock_exclusive()
-    .one(txn)
-    .await
-    .map_err(|err| vec![internal(err)])?;
+    // waits here, so the count and the slug choice below cannot race. The
+    // caller's role comes in the same round trip.
+    let locked = lock_organization(txn, &new.organization, principal.user_id)
+        .await
+        .map_err(|err| vec![err])?;
     // A gate error (no such organization, or a role that may not create)
     // comes first, then the input problems, none of which depends on the
     // organization.
@@ -105,16 +100,13 @@ async fn create_in(
             .chain(validated.errors.iter().cloned())
             .collect()
     };
-    let Some(organization) = organization else {
+    let Some((organization, role)) = locked else {
         return Err(gate(domain::Error::OrganizationNotFound));
     };
     let organization = organization_from(organization).map_err(|err| vec![err])?;
-    let role = role_in(txn, organization.id, principal.user_id)
-        .await
-        .map_err(|err| vec![err])?;
     check_role(role).map_err(gate)?;
 
-    let facts = organization_facts(txn, &organization, new)
+    let facts = organization_facts(txn, &organization, new, !validated.errors.is_empty())
         .await
         .map_err(|err| vec![err])?;
     let slug = match check_in_organization(new, &facts) {
@@ -153,11 +145,47 @@ async fn create_in(
     Ok(project)
 }
 
-/// What the organization's rules need to know, read under the lock.
+/// The organization a create goes to, locked for the rest of the
+/// transaction (PostgreSQL; SQLite's write transaction holds the database),
+/// with the caller's role in it: one round trip.
+async fn lock_organization(
+    txn: &DatabaseTransaction,
+    organization: &OrganizationRef,
+    user_id: Uuid,
+) -> Result<Option<(organization::Model, Option<Role>)>, domain::Error> {
+    let backend = txn.get_database_backend();
+    let (key, value) = match organization {
+        OrganizationRef::Id(id) => ("o.id", *id),
+        OrganizationRef::Personal | OrganizationRef::Malformed => ("o.personal_owner_id", user_id),
+    };
+    // Numbered placeholders: the user's comes first in the text.
+    let (organization_param, user_param, lock) = match backend {
+        DbBackend::Postgres => ("$1", "$2", " FOR UPDATE OF o"),
+        _ => ("?1", "?2", ""),
+    };
+    let sql = format!(
+        "SELECT o.*, (SELECT m.role FROM organization_members m \
+         WHERE m.organization_id = o.id AND m.user_id = {user_param}) AS role \
+         FROM organizations o WHERE {key} = {organization_param} LIMIT 1{lock}"
+    );
+    let statement = Statement::from_sql_and_values(backend, sql, [value.into(), user_id.into()]);
+    let Some(row) = txn.query_one_raw(statement).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let model = organization::Model::from_query_result(&row, "").map_err(internal)?;
+    let role: Option<String> = row.try_get("", "role").map_err(internal)?;
+    Ok(Some((model, role.as_deref().and_then(Role::parse))))
+}
+
+/// What the organization's rules need to know, read under the lock. The
+/// slugs are read only when the choice needs them: a derived slug, or a
+/// request already refused (so that a taken slug is reported with the
+/// rest); an explicit slug on its way in is checked by the unique index.
 async fn organization_facts(
     txn: &DatabaseTransaction,
     organization: &domain::Organization,
     new: &ProjectDraft,
+    refused: bool,
 ) -> Result<OrganizationFacts, domain::Error> {
     let current_projects = if organization.plan.max_projects().is_some() {
         project::Entity::find()
@@ -169,23 +197,33 @@ async fn organization_facts(
     } else {
         0
     };
+    let over_limit = organization
+        .plan
+        .max_projects()
+        .is_some_and(|max| current_projects >= i64::from(max));
     let slugs = project::Entity::find()
         .select_only()
         .column(project::Column::Slug)
         .filter(project::Column::OrganizationId.eq(organization.id));
     let slugs = match &new.slug {
+        SlugChoice::Explicit(_) if !refused && !over_limit => None,
         // An explicit slug is compared as it is: no pattern, no escaping.
-        SlugChoice::Explicit(slug) => slugs.filter(project::Column::Slug.eq(slug.as_str())),
+        SlugChoice::Explicit(slug) => Some(slugs.filter(project::Column::Slug.eq(slug.as_str()))),
         // A derived base has only [a-z0-9-], so it is safe in a LIKE prefix.
-        SlugChoice::Derived(base) => slugs.filter(project::Column::Slug.starts_with(base.as_str())),
+        SlugChoice::Derived(base) => {
+            Some(slugs.filter(project::Column::Slug.starts_with(base.as_str())))
+        }
     };
-    let taken_slugs: HashSet<String> = slugs
-        .into_tuple::<String>()
-        .all(txn)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .collect();
+    let taken_slugs: HashSet<String> = match slugs {
+        Some(slugs) => slugs
+            .into_tuple::<String>()
+            .all(txn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
     let existing_dependencies: HashSet<Uuid> = if new.dependency_ids.is_empty() {
         HashSet::new()
     } else {
@@ -210,16 +248,55 @@ async fn organization_facts(
     })
 }
 
-/// Writes the project and everything that comes with it.
+/// Writes the project and everything that comes with it: on PostgreSQL
+/// in one statement (one round trip), elsewhere one statement per table.
 async fn insert_project(
     txn: &DatabaseTransaction,
     project: &Project,
     new: &NewProject,
 ) -> Result<(), domain::Error> {
-    project::Entity::insert(project_row(project))
-        .exec_without_returning(txn)
-        .await
-        .map_err(|err| {
+    let backend = txn.get_database_backend();
+    let mut statements = vec![project::Entity::insert(project_row(project)).build(backend)];
+    let environment_rows = environment_rows(project);
+    if !environment_rows.is_empty() {
+        statements.push(project_environment::Entity::insert_many(environment_rows).build(backend));
+    }
+    if !project.dependency_ids.is_empty() {
+        let rows = project.dependency_ids.iter().map(|id| project_dependency::ActiveModel {
+            organization_id: Set(project.organization_id),
+            project_id: Set(project.id),
+            depends_on_id: Set(*id),
+        });
+        statements.push(project_dependency::Entity::insert_many(rows).build(backend));
+    }
+    statements.push(
+        project_member::Entity::insert(project_member::ActiveModel {
+            organization_id: Set(project.organization_id),
+            project_id: Set(project.id),
+            user_id: Set(project.created_by),
+            role: Set(Role::Owner.as_str().to_owned()),
+            created_at: Set(project.created_at),
+        })
+        .build(backend),
+    );
+    statements.push(
+        audit_event::Entity::insert(audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(project.organization_id),
+            actor_id: Set(project.created_by),
+            action: Set("project.created".to_owned()),
+            project_id: Set(Some(project.id)),
+            payload: Set(json!({ "input": new.to_json(project.organization_id, &project.slug) })),
+            created_at: Set(project.created_at),
+        })
+        .build(backend),
+    );
+    let statements = match backend {
+        DbBackend::Postgres => vec![one_statement(statements)],
+        _ => statements,
+    };
+    for statement in statements {
+        txn.execute_raw(statement).await.map_err(|err| {
             if violates_unique(
                 &err,
                 "projects_organization_id_slug_key",
@@ -233,52 +310,57 @@ async fn insert_project(
                 internal(err)
             }
         })?;
-
-    let environment_rows = environment_rows(project);
-    if !environment_rows.is_empty() {
-        project_environment::Entity::insert_many(environment_rows)
-            .exec_without_returning(txn)
-            .await
-            .map_err(internal)?;
     }
-
-    if !project.dependency_ids.is_empty() {
-        project_dependency::Entity::insert_many(project.dependency_ids.iter().map(|id| {
-            project_dependency::ActiveModel {
-                organization_id: Set(project.organization_id),
-                project_id: Set(project.id),
-                depends_on_id: Set(*id),
-            }
-        }))
-        .exec_without_returning(txn)
-        .await
-        .map_err(internal)?;
-    }
-
-    project_member::Entity::insert(project_member::ActiveModel {
-        organization_id: Set(project.organization_id),
-        project_id: Set(project.id),
-        user_id: Set(project.created_by),
-        role: Set(Role::Owner.as_str().to_owned()),
-        created_at: Set(project.created_at),
-    })
-    .exec_without_returning(txn)
-    .await
-    .map_err(internal)?;
-
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(project.organization_id),
-        actor_id: Set(project.created_by),
-        action: Set("project.created".to_owned()),
-        project_id: Set(Some(project.id)),
-        payload: Set(json!({ "input": new.to_json(project.organization_id, &project.slug) })),
-        created_at: Set(project.created_at),
-    })
-    .exec_without_returning(txn)
-    .await
-    .map_err(internal)?;
     Ok(())
+}
+
+/// PostgreSQL: several INSERTs as one statement, all but the last as
+/// data-modifying CTEs. They run on one snapshot, and the foreign-key
+/// checks run at its end, so rows may refer to one another. Placeholders
+/// are renumbered; sea-query writes every value as one.
+fn one_statement(statements: Vec<Statement>) -> Statement {
+    let mut sql = String::from("WITH ");
+    let mut values = Vec::new();
+    let last = statements.len() - 1;
+    for (i, statement) in statements.into_iter().enumerate() {
+        let offset = values.len();
+        let text = renumber(&statement.sql, offset);
+        if i == last {
+            sql.truncate(sql.len() - 2);
+            sql.push(' ');
+            sql.push_str(&text);
+        } else {
+            sql.push_str(&format!("w{i} AS ({text}), "));
+        }
+        if let Some(own) = statement.values {
+            values.extend(own.0);
+        }
+    }
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// `$1` → `$(1 + offset)`, outside quoted identifiers.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == '$' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut number = 0usize;
+            while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
+                number = number * 10 + digit as usize;
+                chars.next();
+            }
+            out.push('$');
+            out.push_str(&(number + offset).to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One row per environment that is enabled or has change requests (a
@@ -420,5 +502,19 @@ pub(super) fn audit_event_from(row: audit_event::Model) -> AuditEvent {
         project_id: row.project_id,
         payload: row.payload,
         created_at: row.created_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn placeholders_are_renumbered_outside_quoted_names() {
+        assert_eq!(
+            renumber(r#"INSERT INTO "t" ("a$1", "b") VALUES ($1, $12)"#, 7),
+            r#"INSERT INTO "t" ("a$1", "b") VALUES ($8, $19)"#
+        );
+        assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
     }
 }
