@@ -26,7 +26,12 @@ fn statement(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
-async fn create(db: &DatabaseConnection, organization: Uuid, user: Uuid, n: u64) -> Result<(), sea_orm::DbErr> {
+async fn create(
+    db: &DatabaseConnection,
+    organization: Uuid,
+    user: Uuid,
+    n: u64,
+) -> Result<(), sea_orm::DbErr> {
     let txn = db.begin().await?;
     let id = Uuid::now_v7();
     let now = chrono::Utc::now();

@@ -96,7 +96,7 @@ impl Store {
         };
         let row = idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
             .lock_exclusive()
-            .one(&txn)
+            .one(&*txn)
             .await
             .map_err(internal)?;
         let found = match row {
@@ -104,7 +104,7 @@ impl Store {
                 let live = idempotency_key::Entity::find()
                     .filter(idempotency_key::Column::UserId.eq(user_id))
                     .filter(idempotency_key::Column::ExpiresAt.gt(now))
-                    .count(&txn)
+                    .count(&*txn)
                     .await
                     .map_err(internal)?;
                 if live >= MAX_KEYS_PER_USER {
@@ -122,7 +122,7 @@ impl Store {
                     locked_until: Set(Some(now + lease)),
                     resource_id: Set(None),
                 })
-                .exec_without_returning(&txn)
+                .exec_without_returning(&*txn)
                 .await;
                 match insert {
                     Ok(_) => Claim::New(claim),
@@ -148,11 +148,11 @@ impl Store {
                     // Expired, or its holder died having created nothing:
                     // start over.
                     _ if expired => {
-                        take_over(&txn, &claim, request_hash, now, lease, true).await?;
+                        take_over(&*txn, &claim, request_hash, now, lease, true).await?;
                         Claim::New(claim)
                     }
                     (None, _, None) if !held => {
-                        take_over(&txn, &claim, request_hash, now, lease, true).await?;
+                        take_over(&*txn, &claim, request_hash, now, lease, true).await?;
                         Claim::New(claim)
                     }
                     _ if !same_body => Claim::Reused,
@@ -162,7 +162,7 @@ impl Store {
                     },
                     _ if held => Claim::InUse,
                     (_, _, Some(resource_id)) => {
-                        take_over(&txn, &claim, request_hash, now, lease, false).await?;
+                        take_over(&*txn, &claim, request_hash, now, lease, false).await?;
                         Claim::Resume { claim, resource_id }
                     }
                     (_, _, None) => Claim::InUse,

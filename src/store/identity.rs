@@ -165,7 +165,7 @@ impl Store {
             name: Set(user.name.clone()),
             created_at: Set(now),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(&*txn)
         .await
         .map_err(|err| {
             if violates_unique(&err, "users_email_key", "users", &["email"]) {
@@ -179,7 +179,7 @@ impl Store {
         })?;
 
         let display = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email));
-        let slug = free_organization_slug(&txn, &derive_slug(display)).await?;
+        let slug = free_organization_slug(&*txn, &derive_slug(display)).await?;
         let organization = Organization {
             id: Uuid::now_v7(),
             name: format!("{display}'s organization"),
@@ -190,8 +190,8 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        insert_organization(&txn, &organization, user.id).await?;
-        let token = insert_token(&txn, user.id).await?;
+        insert_organization(&*txn, &organization, user.id).await?;
+        let token = insert_token(&*txn, user.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(CreatedUser {
             user,
@@ -232,7 +232,7 @@ impl Store {
         // below cannot race (on SQLite, BEGIN IMMEDIATE already serialises).
         user::Entity::find_by_id(principal.user_id)
             .lock_exclusive()
-            .one(&txn)
+            .one(&*txn)
             .await
             .map_err(internal)?;
         let owned_ids = sea_orm::sea_query::Query::select()
@@ -244,7 +244,7 @@ impl Store {
         let owned = organization::Entity::find()
             .filter(organization::Column::PersonalOwnerId.is_null())
             .filter(organization::Column::Id.in_subquery(owned_ids))
-            .count(&txn)
+            .count(&*txn)
             .await
             .map_err(internal)?;
         if owned >= u64::from(self.max_organizations_per_user) {
@@ -255,7 +255,7 @@ impl Store {
         }
         let slug = match &new.slug {
             SlugChoice::Explicit(slug) => slug.clone(),
-            SlugChoice::Derived(base) => free_organization_slug(&txn, base).await?,
+            SlugChoice::Derived(base) => free_organization_slug(&*txn, base).await?,
         };
         let now = Utc::now();
         let organization = Organization {
@@ -268,7 +268,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        insert_organization(&txn, &organization, principal.user_id).await?;
+        insert_organization(&*txn, &organization, principal.user_id).await?;
         audit_event::Entity::insert(audit_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(organization.id),
@@ -282,10 +282,10 @@ impl Store {
             } })),
             created_at: Set(now),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(&*txn)
         .await
         .map_err(internal)?;
-        self.record_created(&txn, organization.id).await?;
+        self.record_created(&*txn, organization.id).await?;
         txn.commit().await.map_err(internal)?;
         self.note_created();
         Ok(organization)
@@ -295,7 +295,7 @@ impl Store {
     pub async fn create_token(&self, email: &str) -> Result<String, domain::Error> {
         let user = self.user_by_email(email).await?;
         let txn = self.begin_write().await?;
-        let token = insert_token(&txn, user.id).await?;
+        let token = insert_token(&*txn, user.id).await?;
         txn.commit().await.map_err(internal)?;
         Ok(token)
     }
@@ -441,7 +441,7 @@ impl Store {
             .update_column(organization_member::Column::Role)
             .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(&*txn)
         .await
         .map_err(internal)?;
         txn.commit().await.map_err(internal)?;

@@ -16,13 +16,14 @@ mod reads;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub use error::is_unavailable;
@@ -47,6 +48,9 @@ pub struct Store {
     claim: Option<Arc<ClaimState>>,
     max_organizations_per_user: u32,
     catalogs: catalog::CatalogCache,
+    /// SQLite's writers in this process, one at a time.
+    writers: Arc<Mutex<()>>,
+    lock_timeout: Duration,
 }
 
 /// A request's idempotency claim, and whether one of its creates has
@@ -140,6 +144,8 @@ impl Store {
             claim: None,
             max_organizations_per_user: options.max_organizations_per_user,
             catalogs: catalog::CatalogCache::default(),
+            writers: Arc::new(Mutex::new(())),
+            lock_timeout,
         })
     }
 
@@ -222,16 +228,49 @@ impl Store {
         DatabaseExecutor::Connection(&self.db)
     }
 
-    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the
-    /// writer waits for the lock up front (honouring the busy timeout)
-    /// instead of failing with SQLITE_BUSY when it first writes.
-    async fn begin_write(&self) -> Result<DatabaseTransaction, domain::Error> {
-        self.db
+    /// Starts a write transaction. On SQLite the process's writers take
+    /// turns (first come, first served) before `BEGIN IMMEDIATE`: SQLite has
+    /// one write lock, and writers that meet it busy back off with sleeps
+    /// that grow to 100 ms, which made the slowest creates wait most of a
+    /// second. The busy timeout still covers other processes.
+    async fn begin_write(&self) -> Result<WriteTxn, domain::Error> {
+        let turn = match self.db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let wait =
+                    tokio::time::timeout(self.lock_timeout, self.writers.clone().lock_owned());
+                Some(wait.await.map_err(|_| domain::Error::ServiceUnavailable)?)
+            }
+            _ => None,
+        };
+        let txn = self
+            .db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
             .await
-            .map_err(error::internal)
+            .map_err(error::internal)?;
+        Ok(WriteTxn { txn, _turn: turn })
+    }
+}
+
+/// A write transaction, with the process's write turn on SQLite (released
+/// when it commits or is dropped).
+pub(crate) struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
     }
 }

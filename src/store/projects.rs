@@ -262,11 +262,14 @@ async fn insert_project(
         statements.push(project_environment::Entity::insert_many(environment_rows).build(backend));
     }
     if !project.dependency_ids.is_empty() {
-        let rows = project.dependency_ids.iter().map(|id| project_dependency::ActiveModel {
-            organization_id: Set(project.organization_id),
-            project_id: Set(project.id),
-            depends_on_id: Set(*id),
-        });
+        let rows = project
+            .dependency_ids
+            .iter()
+            .map(|id| project_dependency::ActiveModel {
+                organization_id: Set(project.organization_id),
+                project_id: Set(project.id),
+                depends_on_id: Set(*id),
+            });
         statements.push(project_dependency::Entity::insert_many(rows).build(backend));
     }
     statements.push(
