@@ -98,6 +98,14 @@ impl Store {
             // fails its query, which maps to SERVICE_UNAVAILABLE, and the
             // pool replaces it. That saves one round trip per request.
             .test_before_acquire(false)
+            // A connection keeps its prepared statements, and PostgreSQL may
+            // settle on a generic plan for one, made from the table sizes of
+            // that moment; nothing refreshes it while autovacuum is off. A
+            // plan made while the tables were empty (a sequential scan) once
+            // made creates five times slower as they grew. Replacing each
+            // connection after a minute bounds how long any plan lives, for
+            // one reconnect a minute per connection.
+            .max_lifetime(Duration::from_secs(60))
             .sqlx_logging(false)
             .connect_lazy(true)
             // A lock wait is bounded like a connection wait: past the
@@ -110,12 +118,6 @@ impl Store {
                     .busy_timeout(lock_timeout)
                     .foreign_keys(true)
             })
-            // Plans are made for each execution's values and the tables as
-            // they are then. A pooled connection lives long: a generic plan
-            // it cached while the tables were small (a sequential scan, for
-            // the slug check or the foreign-key checks of an insert) would
-            // otherwise stay in use as the tables grow, and nothing
-            // refreshes it when autovacuum is off.
             .map_sqlx_postgres_opts(move |opts: PgConnectOptions| {
                 // TLS to a database on this machine protects nothing and
                 // costs both sides CPU on every statement; a URL that names
@@ -127,10 +129,7 @@ impl Store {
                 } else {
                     opts
                 };
-                opts.options([
-                    ("lock_timeout", format!("{}ms", lock_timeout.as_millis())),
-                    ("plan_cache_mode", "force_custom_plan".to_owned()),
-                ])
+                opts.options([("lock_timeout", format!("{}ms", lock_timeout.as_millis()))])
             });
         let mut db = Database::connect(connect).await?;
         let statements = Arc::new(AtomicU64::new(0));
