@@ -34,5 +34,8 @@ pub use project::{
     ProjectSettings, ProjectStage, ProjectStatus, SettingsInput, SlugChoice,
 };
 pub use rules::{OrganizationFacts, check_in_organization, check_role, check_schema, free_slug};
-pub use slug::{RESERVED_ORGANIZATION_SLUGS, derive_slug, slug_candidate, validate_slug};
+pub use slug::{
+    RESERVED_ORGANIZATION_SLUGS, SEQUENTIAL_SLUG_ROUNDS, derive_slug, slug_candidate, slug_probes,
+    validate_slug,
+};
 pub use validate::{Validated, validate_create};

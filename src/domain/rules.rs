@@ -20,8 +20,11 @@ pub struct OrganizationFacts {
     pub plan: Plan,
     /// Non-archived projects of the organization.
     pub current_projects: i64,
-    /// Slugs in the organization that start with the requested base.
+    /// The requested explicit slug, when it is taken.
     pub taken_slugs: HashSet<String>,
+    /// For a derived slug: the free one the store found (see
+    /// [`slug_probes`](crate::domain::slug_probes)).
+    pub derived_slug: Option<String>,
     /// Which of the requested dependency ids are projects of the organization.
     pub existing_dependencies: HashSet<Uuid>,
     pub metadata_schema: Option<Value>,
@@ -51,7 +54,10 @@ pub fn check_in_organization(
             }
             slug.clone()
         }
-        SlugChoice::Derived(base) => free_slug(base, &facts.taken_slugs),
+        SlugChoice::Derived(base) => facts
+            .derived_slug
+            .clone()
+            .unwrap_or_else(|| free_slug(base, &facts.taken_slugs)),
     };
 
     for (index, id) in &new.dependency_ids {
@@ -162,6 +168,7 @@ mod tests {
             plan: Plan::Free,
             current_projects: 0,
             taken_slugs: HashSet::new(),
+            derived_slug: None,
             existing_dependencies: HashSet::new(),
             metadata_schema: None,
         }

@@ -101,6 +101,31 @@ pub fn slug_candidate(base: &str, n: u32) -> String {
     format!("{stem}{suffix}")
 }
 
+/// How many candidates one lookup of a derived slug tries.
+pub const SLUG_PROBES: u32 = 16;
+
+/// Rounds of [`slug_probes`] that try suffixes in order.
+pub const SEQUENTIAL_SLUG_ROUNDS: u32 = 4;
+
+/// The candidates for a derived slug, [`SLUG_PROBES`] per round: `base`,
+/// `base-1` … `base-63` in the first [`SEQUENTIAL_SLUG_ROUNDS`], so the
+/// lowest free one wins; past those, random suffixes up to a million, so
+/// that finding a free slug costs a bounded number of lookups of a few
+/// keys however many projects share the base.
+pub fn slug_probes(base: &str, round: u32) -> Vec<String> {
+    if round < SEQUENTIAL_SLUG_ROUNDS {
+        let first = round * SLUG_PROBES;
+        (first..first + SLUG_PROBES)
+            .map(|n| slug_candidate(base, n))
+            .collect()
+    } else {
+        let sequential = SEQUENTIAL_SLUG_ROUNDS * SLUG_PROBES;
+        (0..SLUG_PROBES)
+            .map(|_| slug_candidate(base, rand::random_range(sequential..1_000_000)))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +157,19 @@ mod tests {
         assert!(slug.len() <= MAX_SLUG_LEN, "{slug}");
         assert!(validate_slug(&slug).is_ok(), "{slug}");
         assert!(!slug.ends_with('-'));
+    }
+
+    #[test]
+    fn slug_probes_try_the_lowest_suffixes_first_then_random_ones() {
+        let first = slug_probes("docs", 0);
+        assert_eq!(first.len(), 16);
+        assert_eq!(first[0], "docs");
+        assert_eq!(first[15], "docs-15");
+        assert_eq!(slug_probes("docs", 3)[15], "docs-63");
+        for probe in slug_probes("docs", 4) {
+            let n: u32 = probe.strip_prefix("docs-").unwrap().parse().unwrap();
+            assert!((64..1_000_000).contains(&n), "{probe}");
+        }
     }
 
     #[test]

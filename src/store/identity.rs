@@ -95,28 +95,30 @@ pub(super) fn user_from(model: user::Model) -> User {
     }
 }
 
-/// The first free organization slug for `base`, given the taken ones that
-/// start with it.
+/// A free organization slug for `base` (reserved words count as taken).
 async fn free_organization_slug<C: ConnectionTrait>(
     db: &C,
     base: &str,
 ) -> Result<String, domain::Error> {
-    let mut taken: HashSet<String> = organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Slug)
-        .filter(organization::Column::Slug.starts_with(base))
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .collect();
-    taken.extend(
-        domain::RESERVED_ORGANIZATION_SLUGS
-            .iter()
-            .map(|slug| (*slug).to_owned()),
-    );
-    Ok(domain::free_slug(base, &taken))
+    let taken_among = |candidates: Vec<String>| async move {
+        let mut taken: HashSet<String> = organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Slug)
+            .filter(organization::Column::Slug.is_in(candidates.iter().cloned()))
+            .into_tuple::<String>()
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect();
+        taken.extend(
+            candidates
+                .into_iter()
+                .filter(|slug| domain::RESERVED_ORGANIZATION_SLUGS.contains(&slug.as_str())),
+        );
+        Ok(taken)
+    };
+    super::projects::free_slug(base, taken_among).await
 }
 
 impl Store {

@@ -201,28 +201,24 @@ async fn organization_facts(
         .plan
         .max_projects()
         .is_some_and(|max| current_projects >= i64::from(max));
-    let slugs = project::Entity::find()
-        .select_only()
-        .column(project::Column::Slug)
-        .filter(project::Column::OrganizationId.eq(organization.id));
-    let slugs = match &new.slug {
-        SlugChoice::Explicit(_) if !refused && !over_limit => None,
-        // An explicit slug is compared as it is: no pattern, no escaping.
-        SlugChoice::Explicit(slug) => Some(slugs.filter(project::Column::Slug.eq(slug.as_str()))),
-        // A derived base has only [a-z0-9-], so it is safe in a LIKE prefix.
-        SlugChoice::Derived(base) => {
-            Some(slugs.filter(project::Column::Slug.starts_with(base.as_str())))
-        }
-    };
-    let taken_slugs: HashSet<String> = match slugs {
-        Some(slugs) => slugs
+    let slugs_among = |candidates: Vec<String>| async move {
+        let taken: HashSet<String> = project::Entity::find()
+            .select_only()
+            .column(project::Column::Slug)
+            .filter(project::Column::OrganizationId.eq(organization.id))
+            .filter(project::Column::Slug.is_in(candidates))
             .into_tuple::<String>()
             .all(txn)
             .await
             .map_err(internal)?
             .into_iter()
-            .collect(),
-        None => HashSet::new(),
+            .collect();
+        Ok(taken)
+    };
+    let (taken_slugs, derived_slug) = match &new.slug {
+        SlugChoice::Explicit(_) if !refused && !over_limit => (HashSet::new(), None),
+        SlugChoice::Explicit(slug) => (slugs_among(vec![slug.clone()]).await?, None),
+        SlugChoice::Derived(base) => (HashSet::new(), Some(free_slug(base, slugs_among).await?)),
     };
     let existing_dependencies: HashSet<Uuid> = if new.dependency_ids.is_empty() {
         HashSet::new()
@@ -243,9 +239,33 @@ async fn organization_facts(
         plan: organization.plan,
         current_projects,
         taken_slugs,
+        derived_slug,
         existing_dependencies,
         metadata_schema: organization.project_metadata_schema.clone(),
     })
+}
+
+/// A free slug for a derived `base`: the first of each round of
+/// [`domain::slug_probes`] that `taken_among` does not report taken. Each
+/// round is one indexed lookup of 16 keys, and past the sequential rounds
+/// one random round nearly always finds a free slug, so the cost stops
+/// growing with the number of slugs that share the base (a prefix scan
+/// read all of them).
+pub(super) async fn free_slug<F, Fut>(base: &str, taken_among: F) -> Result<String, domain::Error>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<HashSet<String>, domain::Error>>,
+{
+    const ROUNDS: u32 = domain::SEQUENTIAL_SLUG_ROUNDS + 4;
+    for round in 0..ROUNDS {
+        let probes = domain::slug_probes(base, round);
+        let taken = taken_among(probes.clone()).await?;
+        if let Some(free) = probes.into_iter().find(|probe| !taken.contains(probe)) {
+            return Ok(free);
+        }
+    }
+    tracing::error!(base, "no free slug in {ROUNDS} rounds of probes");
+    Err(domain::Error::Internal)
 }
 
 /// Writes the project and everything that comes with it: on PostgreSQL

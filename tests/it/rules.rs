@@ -471,3 +471,38 @@ async fn a_fully_filled_input_round_trips() {
     assert_eq!(accepted["dependencyIds"], json!([dependency_id]));
     assert_eq!(accepted["metadata"]["team"], "engineering");
 }
+
+#[tokio::test]
+async fn derived_slugs_take_the_lowest_free_suffix_then_a_random_one_in_bounded_lookups() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    app.store
+        .set_plan(
+            &ada.organization_slug,
+            projects_api::domain::Plan::Enterprise,
+        )
+        .await
+        .unwrap();
+    let mut slugs = Vec::new();
+    let mut statements = Vec::new();
+    for i in 0..100 {
+        let before = app.store.statement_count();
+        let body = app.create_project(&ada, json!({ "name": "Service" })).await;
+        if i == 79 || i == 99 {
+            statements.push(app.store.statement_count() - before);
+        }
+        slugs.push(project(&body)["slug"].as_str().expect("created").to_owned());
+    }
+    // The lowest free suffixes first, as long as they last.
+    assert_eq!(slugs[0], "service");
+    for (n, slug) in slugs.iter().enumerate().take(64).skip(1) {
+        assert_eq!(*slug, format!("service-{n}"));
+    }
+    // Past them, a free one all the same, and every slug distinct.
+    let distinct: std::collections::HashSet<&String> = slugs.iter().collect();
+    assert_eq!(distinct.len(), 100);
+    assert!(slugs[64..].iter().all(|slug| slug.starts_with("service-")));
+    // The 100th create runs as many statements as the 80th: nothing reads
+    // the slugs that share the base.
+    assert_eq!(statements[0], statements[1], "{statements:?}");
+}
