@@ -276,6 +276,75 @@ def postgres(args, workdir):
     return rows
 
 
+SEED_PROJECTS = """
+INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode,
+  default_stickiness, feature_limit, is_public, default_locale, supported_locales,
+  default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime,
+  metadata, created_by, archived_at, created_at, updated_at)
+SELECT gen_random_uuid(), '{org}', 'Service seed ' || n, 'service-seed-' || n, NULL, 'active',
+  'development', 'open', 'default', NULL, false, 'en-US', '["en-US"]', 'desktop', '["desktop"]',
+  NULL, NULL, NULL, NULL, '{user}', NULL, now(), now()
+FROM generate_series({first}, {last}) AS n
+"""
+
+SEED_ORGANIZATIONS = """
+WITH made AS (
+  INSERT INTO organizations (id, name, slug, plan, personal_owner_id, project_metadata_schema,
+    created_at, updated_at)
+  SELECT gen_random_uuid(), 'Growth ' || n, 'growth-' || n, 'ENTERPRISE', NULL, NULL, now(), now()
+  FROM generate_series(1, {count}) AS n
+  RETURNING id
+)
+INSERT INTO organization_members (organization_id, user_id, role, created_at)
+SELECT id, '{user}', 'OWNER', now() FROM made RETURNING organization_id
+"""
+
+
+def growth(args, workdir):
+    """Creates/s and p99 as one organization grows, and across many."""
+    log(f"== PostgreSQL growth: fresh database {PG_DB}")
+    psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    psql(PG_ADMIN, f"CREATE DATABASE {PG_DB}")
+    run([BIN, "migrate"], env={"DATABASE_URL": PG_URL})
+    pairs, _ = make_organizations(PG_URL, 1, workdir)
+    token, org, user = pairs[0]
+    one = os.path.join(workdir, "one.txt")
+    with open(one, "w") as f:
+        f.write(f"{token} {org}\n")
+    server = Server(PG_URL, workdir)
+    rows = []
+    try:
+        seeded = 0
+        for target in args.growth_projects:
+            existing = int(psql(PG_URL, f"SELECT count(*) FROM projects WHERE organization_id = '{org}'"))
+            if target > existing:
+                psql(PG_URL, SEED_PROJECTS.format(org=org, user=user, first=seeded + 1, last=seeded + target - existing))
+                seeded += target - existing
+            psql(PG_URL, "ANALYZE projects")
+            wrk(server.url, args.growth_connections, args.warmup, one, f"g{target}w")
+            result = wrk(server.url, args.growth_connections, args.duration, one, f"g{target}")
+            rows.append((f"{target:,} projects in the organization", result))
+        ids = psql(PG_URL, SEED_ORGANIZATIONS.format(count=args.growth_organizations, user=user)).split()
+        many = os.path.join(workdir, "many.txt")
+        with open(many, "w") as f:
+            for organization in ids:
+                f.write(f"{token} {organization}\n")
+        for label, path in (("1 organization", one), (f"{len(ids):,} organizations", many)):
+            wrk(server.url, args.growth_connections, args.warmup, path, f"o{len(label)}w")
+            result = wrk(server.url, args.growth_connections, args.duration, path, f"o{len(label)}")
+            rows.append((label, result))
+    finally:
+        server.stop()
+    print(f"\nPostgreSQL growth ({args.growth_connections} connections, one run each)")
+    print("| existing | creates/s | p50 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|")
+    for label, result in rows:
+        print(f"| {label} | {result['rate']:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | {result['errors']} |")
+    sizes = [r["rate"] for label, r in rows if "projects" in label]
+    if sizes:
+        print(f"spread across organization sizes: {max(sizes) / min(sizes) - 1:.0%} (target: within 20 %)")
+
+
 def print_row(store, row, reference="ref"):
     ours, a = row["server"], row["a"]
     b = row.get("b")
@@ -358,8 +427,13 @@ def main():
     parser.add_argument("--sqlite-connections", type=int, default=16)
     parser.add_argument("--organizations", type=int, default=20)
     parser.add_argument("--stores", default="postgres,sqlite")
+    parser.add_argument("--growth-projects", default="10,1000,100000")
+    parser.add_argument("--growth-organizations", type=int, default=1000)
+    parser.add_argument("--growth-connections", type=int, default=8)
+    parser.add_argument("--no-growth", action="store_true")
     args = parser.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
+    args.growth_projects = [int(c) for c in args.growth_projects.split(",")]
     stores = args.stores.split(",")
     workdir = tempfile.mkdtemp(prefix="projects-bench-")
     try:
@@ -368,6 +442,8 @@ def main():
             results["postgres"] = postgres(args, workdir)
         if "sqlite" in stores:
             results["sqlite"] = sqlite(args, workdir)
+        if "postgres" in stores and not args.no_growth:
+            growth(args, workdir)
         if "postgres" in results:
             summary("PostgreSQL", results["postgres"], "ref", "fewest")
         if "sqlite" in results:
