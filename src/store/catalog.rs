@@ -55,7 +55,9 @@ pub const CATALOG_TTL: Duration = Duration::from_secs(5);
 
 /// The catalogs a process read last, and when.
 #[derive(Debug, Default, Clone)]
-pub struct CatalogCache(Arc<Mutex<Option<(Instant, Arc<Catalogs>)>>>);
+pub struct CatalogCache(Arc<Mutex<Option<Cached>>>);
+
+type Cached = (Instant, Arc<Catalogs>);
 
 async fn regions<C: ConnectionTrait>(db: &C) -> Result<Vec<Region>, domain::Error> {
     let rows = region::Entity::find()

@@ -148,11 +148,11 @@ impl Store {
                     // Expired, or its holder died having created nothing:
                     // start over.
                     _ if expired => {
-                        take_over(&*txn, &claim, request_hash, now, lease, true).await?;
+                        take_over(&txn, &claim, request_hash, now, lease, true).await?;
                         Claim::New(claim)
                     }
                     (None, _, None) if !held => {
-                        take_over(&*txn, &claim, request_hash, now, lease, true).await?;
+                        take_over(&txn, &claim, request_hash, now, lease, true).await?;
                         Claim::New(claim)
                     }
                     _ if !same_body => Claim::Reused,
@@ -162,7 +162,7 @@ impl Store {
                     },
                     _ if held => Claim::InUse,
                     (_, _, Some(resource_id)) => {
-                        take_over(&*txn, &claim, request_hash, now, lease, false).await?;
+                        take_over(&txn, &claim, request_hash, now, lease, false).await?;
                         Claim::Resume { claim, resource_id }
                     }
                     (_, _, None) => Claim::InUse,

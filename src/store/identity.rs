@@ -287,7 +287,7 @@ impl Store {
         .exec_without_returning(&*txn)
         .await
         .map_err(internal)?;
-        self.record_created(&*txn, organization.id).await?;
+        self.record_created(&txn, organization.id).await?;
         txn.commit().await.map_err(internal)?;
         self.note_created();
         Ok(organization)

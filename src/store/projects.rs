@@ -200,7 +200,7 @@ async fn organization_facts(
     let over_limit = organization
         .plan
         .max_projects()
-        .is_some_and(|max| current_projects >= i64::from(max));
+        .is_some_and(|max| current_projects >= max);
     let slugs_among = |candidates: Vec<String>| async move {
         let taken: HashSet<String> = project::Entity::find()
             .select_only()
