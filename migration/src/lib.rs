@@ -13,6 +13,7 @@ mod m20261123_000002_seed_catalogs;
 mod m20261123_000003_idempotency_resume;
 mod m20261123_000004_idempotency_claims;
 mod m20261201_000005_idempotency_resource;
+mod m20261204_000006_keyset_indexes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_idempotency_resume::Migration),
             Box::new(m20261123_000004_idempotency_claims::Migration),
             Box::new(m20261201_000005_idempotency_resource::Migration),
+            Box::new(m20261204_000006_keyset_indexes::Migration),
         ]
     }
 }
