@@ -33,6 +33,7 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BIN = os.path.join(TARGET, "release", "projects-api")
 DIRECT = os.path.join(TARGET, "release", "examples", "sqlite_direct")
 WRK_SCRIPT = os.path.join(ROOT, "bench", "wrk", "create.lua")
+PAGE_SCRIPT = os.path.join(ROOT, "bench", "wrk", "page.lua")
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "projects_bench"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
@@ -136,7 +137,10 @@ def make_organizations(database_url, count, workdir):
     return pairs, path
 
 
-def wrk(url, connections, seconds, pairs_path, run_name):
+def wrk(url, connections, seconds, first_arg, second_arg, script=WRK_SCRIPT):
+    """Runs wrk with a Lua script and its two arguments (create.lua: the
+    pairs file and the run's slug prefix; page.lua: token and organization
+    slug); returns the figures of its BENCH line."""
     threads = min(2, connections)
     out = run(
         [
@@ -147,11 +151,11 @@ def wrk(url, connections, seconds, pairs_path, run_name):
             "--timeout",
             "10s",
             "-s",
-            WRK_SCRIPT,
+            script,
             f"{url}/graphql",
             "--",
-            pairs_path,
-            run_name,
+            first_arg,
+            second_arg,
         ]
     ).stdout
     line = next(l for l in out.splitlines() if l.startswith("BENCH "))
@@ -269,10 +273,47 @@ def postgres(args, workdir):
                 row = {"rep": rep, "connections": connections, "server": ours, "a": a, "b": b}
                 rows.append(row)
                 print_row("PostgreSQL", row)
+        pages = read_path(args, server, pairs, token_ids, workdir)
     finally:
         server.stop()
     projects = psql(PG_URL, "SELECT count(*) FROM projects")
     log(f"projects in the database after the runs: {projects}")
+    return rows, pages
+
+
+def read_path(args, server, pairs, token_ids, workdir):
+    """A page of 50 projects with relations against the SELECTs it needs."""
+    token, org, user = pairs[0]
+    slug = psql(PG_URL, f"SELECT slug FROM organizations WHERE id = '{org}'")
+    ids = psql(
+        PG_URL,
+        f"SELECT string_agg(quote_literal(id::text), ', ') FROM (SELECT id FROM projects "
+        f"WHERE organization_id = '{org}' ORDER BY id LIMIT 50) page",
+    )
+    with open(os.path.join(ROOT, "bench", "pgbench", "page.sql")) as f:
+        text = (
+            f.read()
+            .replace("{{TOKEN_ID}}", token_ids[0])
+            .replace("{{ORGANIZATION_SLUG}}", slug)
+            .replace("{{ORGANIZATION_ID}}", org)
+            .replace("{{USER_ID}}", user)
+            .replace("{{PAGE_IDS}}", ids)
+        )
+    script = os.path.join(workdir, "page.sql")
+    with open(script, "w") as f:
+        f.write(text)
+    connections = args.connections[0]
+    rows = []
+    for rep in range(1, args.reps + 1):
+        wrk(server.url, connections, args.warmup, token, slug, PAGE_SCRIPT)
+        cpu = server.cpu_seconds()
+        ours = wrk(server.url, connections, args.duration, token, slug, PAGE_SCRIPT)
+        ours["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(1, ours["created"])
+        ours["rss"] = server.rss_mib()
+        reference = pgbench([script], connections, args.duration, workdir, "page")
+        row = {"rep": rep, "connections": connections, "server": ours, "a": reference}
+        rows.append(row)
+        print_row("PostgreSQL page of 50", row, "selects")
     return rows
 
 
@@ -362,10 +403,10 @@ def print_row(store, row, reference="ref"):
     print(text, flush=True)
 
 
-def summary(store, rows, reference_name, fewest_name):
+def summary(store, rows, reference_name, fewest_name, unit="creates"):
     print(f"\n{store}: medians of {len({r['rep'] for r in rows})} runs (min-max)")
     header = (
-        f"| connections | server creates/s | p50 ms | p99 ms | errors | CPU ms/create | RSS MiB "
+        f"| connections | server {unit}/s | p50 ms | p99 ms | errors | CPU ms/{unit[:-1]} | RSS MiB "
         f"| {reference_name} /s | {reference_name} p99 ms | server/{reference_name} |"
     )
     if fewest_name:
@@ -439,13 +480,14 @@ def main():
     try:
         results = {}
         if "postgres" in stores:
-            results["postgres"] = postgres(args, workdir)
+            results["postgres"], results["pages"] = postgres(args, workdir)
         if "sqlite" in stores:
             results["sqlite"] = sqlite(args, workdir)
         if "postgres" in stores and not args.no_growth:
             growth(args, workdir)
         if "postgres" in results:
             summary("PostgreSQL", results["postgres"], "ref", "fewest")
+            summary("PostgreSQL, a page of 50 projects", results["pages"], "selects", None, "pages")
         if "sqlite" in results:
             summary("SQLite", results["sqlite"], "direct", None)
     finally:
