@@ -44,6 +44,7 @@ pub async fn serve(
 ) -> Result<(), BoxError> {
     store.migrate().await?;
     let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
+    let analyzer = tokio::spawn(refresh_statistics(store.clone()));
     let state = crate::http::AppState::new(store.clone(), config);
     let forgetter = state.limiter.clone().map(|limiter| {
         tokio::spawn(async move {
@@ -75,6 +76,7 @@ pub async fn serve(
         }
     }
     purger.abort();
+    analyzer.abort();
     if let Some(forgetter) = forgetter {
         forgetter.abort();
     }
@@ -110,6 +112,20 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// Keeps the planner's statistics current every minute, so that plans do
+/// not depend on autovacuum: a table never analysed looks empty or
+/// uniform to PostgreSQL, and a page's `project_id IN (…)` lookup was a
+/// sequential scan of every environment row.
+async fn refresh_statistics(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(err) = store.refresh_statistics().await {
+            tracing::warn!(error = %err, "cannot refresh planner statistics");
+        }
+    }
 }
 
 /// Deletes idempotency records past their 24 h retention, every ten

@@ -8,22 +8,15 @@
 -- when it is a 200 whose body has no "errors"; done() prints one line
 -- "BENCH {json}" with the counts and latency percentiles (microseconds).
 
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "counting.lua")
+
 local pairs_file, run = nil, "run"
-local threads = {}
-local counter = 0
 
 local template = [[{"query":"mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id slug } } }","variables":{"input":{"organizationId":"%s","name":"Service %s","slug":"%s","description":"A service created by the load test.","settings":{"defaultLocale":"en-US","supportedLocales":["en-US","de-DE"],"defaultPlatform":"DESKTOP","supportedPlatforms":["DESKTOP","MOBILE"]},"environments":["development","production"],"changeRequestEnvironments":[{"name":"production","requiredApprovals":2}],"metadata":{"team":"platform","tier":1}}}}]]
 
-function setup(thread)
-  counter = counter + 1
-  thread:set("thread_id", counter)
-  table.insert(threads, thread)
-end
-
 local tokens, orgs = {}, {}
 local n = 0
--- Globals, so that done() can read them from each thread.
-created, refused = 0, 0
 
 function init(args)
   pairs_file = args[1]
@@ -52,26 +45,5 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 and not body:find('"errors"', 1, true) then
-    created = created + 1
-  else
-    refused = refused + 1
-    if refused <= 3 then
-      io.stderr:write(string.format("refused: %d %s\n", status, body:sub(1, 300)))
-    end
-  end
-end
-
-function done(summary, latency, requests)
-  local ok, bad = 0, 0
-  for _, thread in ipairs(threads) do
-    ok = ok + thread:get("created")
-    bad = bad + thread:get("refused")
-  end
-  local socket_errors = summary.errors.connect + summary.errors.read
-    + summary.errors.write + summary.errors.timeout
-  io.write(string.format(
-    'BENCH {"created":%d,"refused":%d,"socket_errors":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d}\n',
-    ok, bad, socket_errors, summary.duration,
-    latency:percentile(50), latency:percentile(99)))
+  count(status == 200 and not body:find('"errors"', 1, true), status, body)
 end

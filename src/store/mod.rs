@@ -22,8 +22,9 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseExecutor,
+    DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 pub use error::is_unavailable;
@@ -219,6 +220,43 @@ impl Store {
         match &self.claim {
             Some(state) => idempotency::record_resource(txn, &state.claim, resource_id).await,
             None => Ok(()),
+        }
+    }
+
+    /// Refreshes the planner's statistics of the tables the server reads
+    /// and writes. On PostgreSQL one process at a time does it (a
+    /// transaction-level advisory lock; the others skip), on SQLite
+    /// `PRAGMA optimize` does what is worth doing.
+    pub async fn refresh_statistics(&self) -> Result<(), domain::Error> {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let txn = self.db.begin().await.map_err(error::internal)?;
+                let ours = txn
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT pg_try_advisory_xact_lock(hashtext('projects-api analyze')) AS ours",
+                    ))
+                    .await
+                    .map_err(error::internal)?
+                    .and_then(|row| row.try_get::<bool>("", "ours").ok())
+                    .unwrap_or(false);
+                if ours {
+                    txn.execute_unprepared(
+                        "ANALYZE projects, project_environments, project_dependencies, \
+                         project_members, audit_events, organizations, organization_members, \
+                         users, api_tokens, idempotency_keys",
+                    )
+                    .await
+                    .map_err(error::internal)?;
+                }
+                txn.commit().await.map_err(error::internal)
+            }
+            _ => self
+                .db
+                .execute_unprepared("PRAGMA optimize")
+                .await
+                .map(|_| ())
+                .map_err(error::internal),
         }
     }
 
