@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -57,6 +58,36 @@ def run(args, env=None, check=True, capture=True):
             f"failed: {' '.join(args)}\n{result.stdout or ''}{result.stderr or ''}"
         )
     return result
+
+
+def machine_busy_seconds():
+    """CPU time the whole machine spent outside idle and I/O wait."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def children_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """The machine's busy CPU and the load generator's (a waited-for child)
+    over one measured run, per successful operation: on a machine this
+    size every process shares the same cores, so the CPU one operation
+    costs everywhere bounds how many of them the machine can do."""
+
+    def __init__(self):
+        self.machine = machine_busy_seconds()
+        self.loader = children_seconds()
+
+    def per_operation(self, figures, operations):
+        operations = max(1, operations)
+        figures["machine_ms"] = (machine_busy_seconds() - self.machine) * 1000 / operations
+        figures["loader_ms"] = (children_seconds() - self.loader) * 1000 / operations
+        return figures
 
 
 def free_port():
@@ -142,6 +173,7 @@ def wrk(url, connections, seconds, first_arg, second_arg, script=WRK_SCRIPT):
     pairs file and the run's slug prefix; page.lua: token and organization
     slug); returns the figures of its BENCH line."""
     threads = min(2, connections)
+    meter = CpuMeter()
     out = run(
         [
             "wrk",
@@ -161,13 +193,14 @@ def wrk(url, connections, seconds, first_arg, second_arg, script=WRK_SCRIPT):
     line = next(l for l in out.splitlines() if l.startswith("BENCH "))
     figures = json.loads(line[len("BENCH ") :])
     seconds = figures["duration_us"] / 1e6
-    return {
+    result = {
         "rate": figures["created"] / seconds,
         "created": figures["created"],
         "errors": figures["refused"] + figures["socket_errors"],
         "p50": figures["p50_us"] / 1000,
         "p99": figures["p99_us"] / 1000,
     }
+    return meter.per_operation(result, figures["created"])
 
 
 def pgbench_scripts(template_path, pairs, workdir, token_ids):
@@ -200,6 +233,7 @@ def pgbench(scripts, connections, seconds, workdir, label):
     for script in scripts:
         args += ["-f", script]
     args.append(PG_URL)
+    meter = CpuMeter()
     out = run(args, check=False)
     if out.returncode != 0:
         raise SystemExit(f"pgbench failed:\n{out.stdout}{out.stderr}")
@@ -219,12 +253,13 @@ def pgbench(scripts, connections, seconds, workdir, label):
             os.remove(os.path.join(workdir, name))
     latencies.sort()
     tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
-    return {
+    result = {
         "rate": tps,
         "errors": failed,
         "p50": percentile(latencies, 0.50) / 1000,
         "p99": percentile(latencies, 0.99) / 1000,
     }
+    return meter.per_operation(result, len(latencies))
 
 
 def percentile(sorted_values, p):
@@ -332,7 +367,7 @@ SEED_ORGANIZATIONS = """
 WITH made AS (
   INSERT INTO organizations (id, name, slug, plan, personal_owner_id, project_metadata_schema,
     created_at, updated_at)
-  SELECT gen_random_uuid(), 'Growth ' || n, 'growth-' || n, 'ENTERPRISE', NULL, NULL, now(), now()
+  SELECT gen_random_uuid(), 'Growth ' || n, 'growth-' || replace(gen_random_uuid()::text, '-', ''), 'ENTERPRISE', NULL, NULL, now(), now()
   FROM generate_series(1, {count}) AS n
   RETURNING id
 )
@@ -342,48 +377,63 @@ SELECT id, '{user}', 'OWNER', now() FROM made RETURNING organization_id
 
 
 def growth(args, workdir):
-    """Creates/s and p99 as one organization grows, and across many."""
+    """Creates/s and p99 as an organization grows, and across many.
+
+    Each repetition seeds fresh organizations (one per size, holding
+    exactly that many projects, and 1,000 more for the many-organizations
+    row) and measures every row once, the order rotated from one
+    repetition to the next, after a warm-up of the server, so that no row
+    is always the first or the last. Rows are medians of the repetitions."""
     log(f"== PostgreSQL growth: fresh database {PG_DB}")
     psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     psql(PG_ADMIN, f"CREATE DATABASE {PG_DB}")
     run([BIN, "migrate"], env={"DATABASE_URL": PG_URL})
-    pairs, _ = make_organizations(PG_URL, 1, workdir)
-    token, org, user = pairs[0]
-    one = os.path.join(workdir, "one.txt")
-    with open(one, "w") as f:
-        f.write(f"{token} {org}\n")
+    pairs, pairs_path = make_organizations(PG_URL, 1, workdir)
+    token, _, user = pairs[0]
     server = Server(PG_URL, workdir)
-    rows = []
+    labels = [f"{size:,} projects in the organization" for size in args.growth_projects]
+    labels += ["1 organization", f"{args.growth_organizations:,} organizations"]
+    results = {label: [] for label in labels}
     try:
+        wrk(server.url, args.growth_connections, args.warmup, pairs_path, "gw")
         seeded = 0
-        for target in args.growth_projects:
-            existing = int(psql(PG_URL, f"SELECT count(*) FROM projects WHERE organization_id = '{org}'"))
-            if target > existing:
-                psql(PG_URL, SEED_PROJECTS.format(org=org, user=user, first=seeded + 1, last=seeded + target - existing))
-                seeded += target - existing
-            psql(PG_URL, "ANALYZE projects")
-            wrk(server.url, args.growth_connections, args.warmup, one, f"g{target}w")
-            result = wrk(server.url, args.growth_connections, args.duration, one, f"g{target}")
-            rows.append((f"{target:,} projects in the organization", result))
-        ids = psql(PG_URL, SEED_ORGANIZATIONS.format(count=args.growth_organizations, user=user)).split()
-        many = os.path.join(workdir, "many.txt")
-        with open(many, "w") as f:
-            for organization in ids:
-                f.write(f"{token} {organization}\n")
-        for label, path in (("1 organization", one), (f"{len(ids):,} organizations", many)):
-            wrk(server.url, args.growth_connections, args.warmup, path, f"o{len(label)}w")
-            result = wrk(server.url, args.growth_connections, args.duration, path, f"o{len(label)}")
-            rows.append((label, result))
+        for rep in range(args.reps):
+            targets = {}
+            for size in args.growth_projects:
+                org = psql(PG_URL, SEED_ORGANIZATIONS.format(count=1, user=user)).split()[0]
+                psql(PG_URL, SEED_PROJECTS.format(org=org, user=user, first=seeded + 1, last=seeded + size))
+                seeded += size
+                targets[f"{size:,} projects in the organization"] = [org]
+            targets["1 organization"] = psql(PG_URL, SEED_ORGANIZATIONS.format(count=1, user=user)).split()
+            targets[f"{args.growth_organizations:,} organizations"] = psql(
+                PG_URL, SEED_ORGANIZATIONS.format(count=args.growth_organizations, user=user)
+            ).split()
+            psql(PG_URL, "ANALYZE")
+            order = labels[rep % len(labels) :] + labels[: rep % len(labels)]
+            for i, label in enumerate(order):
+                path = os.path.join(workdir, f"growth-{rep}-{i}.txt")
+                with open(path, "w") as f:
+                    for organization in targets[label]:
+                        f.write(f"{token} {organization}\n")
+                result = wrk(server.url, args.growth_connections, args.duration, path, f"g{rep}x{i}")
+                results[label].append(result)
+                log(f"growth run {rep + 1} {label}: {result['rate']:,.0f}/s p99 {result['p99']:.1f} ms")
     finally:
         server.stop()
-    print(f"\nPostgreSQL growth ({args.growth_connections} connections, one run each)")
+    print(
+        f"\nPostgreSQL growth ({args.growth_connections} connections, medians of {args.reps} runs "
+        "in rotated order, min-max)"
+    )
     print("| existing | creates/s | p50 ms | p99 ms | errors |")
     print("|---|---|---|---|---|")
-    for label, result in rows:
-        print(f"| {label} | {result['rate']:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | {result['errors']} |")
-    sizes = [r["rate"] for label, r in rows if "projects" in label]
-    if sizes:
-        print(f"spread across organization sizes: {max(sizes) / min(sizes) - 1:.0%} (target: within 20 %)")
+    for label in labels:
+        runs = results[label]
+        print(
+            f"| {label} | {fmt([r['rate'] for r in runs])} | {fmt([r['p50'] for r in runs], 1)} "
+            f"| {fmt([r['p99'] for r in runs], 1)} | {sum(r['errors'] for r in runs)} |"
+        )
+    sizes = [statistics.median(r["rate"] for r in results[label]) for label in labels[: len(args.growth_projects)]]
+    print(f"spread across organization sizes: {max(sizes) / min(sizes) - 1:.0%} (target: within 20 %)")
 
 
 def print_row(store, row, reference="ref"):
@@ -392,11 +442,15 @@ def print_row(store, row, reference="ref"):
     text = (
         f"{store} run {row['rep']} c={row['connections']}: server {ours['rate']:,.0f}/s "
         f"p50 {ours['p50']:.1f} ms p99 {ours['p99']:.1f} ms errors {ours['errors']} "
-        f"cpu/create {ours['cpu_ms']:.2f} ms rss {ours['rss']:.0f} MiB | "
+        f"cpu/create {ours['cpu_ms']:.2f} ms rss {ours['rss']:.0f} MiB "
+        f"machine {ours['machine_ms']:.2f} ms (loader {ours['loader_ms']:.2f}) | "
         f"{reference} {a['rate']:,.0f}/s p99 {a['p99']:.1f} ms errors {a['errors']}"
     )
+    if "machine_ms" in a:
+        text += f" machine {a['machine_ms']:.2f} ms"
     if b:
         text += f" | fewest {b['rate']:,.0f}/s p99 {b['p99']:.1f} ms errors {b['errors']}"
+        text += f" machine {b['machine_ms']:.2f} ms"
     text += f" | server/{reference} {ours['rate'] / a['rate']:.2f}"
     if b:
         text += f" server/fewest {ours['rate'] / b['rate']:.2f}"
@@ -431,6 +485,33 @@ def summary(store, rows, reference_name, fewest_name, unit="creates"):
         print(line, flush=True)
 
 
+def cpu_summary(store, rows, names):
+    """Machine CPU per operation for the server's run and each reference:
+    with every process on the same cores, a reference's machine CPU over
+    the server's is the ratio the server could reach if it ran CPU-bound
+    at the reference's efficiency of the rest of the machine."""
+    print(f"\n{store}: machine CPU ms per operation, medians (min-max)")
+    header = "| connections | server path | of it: server | of it: load generator | of it: database and rest |"
+    for name in names:
+        header += f" {name} | {name}/server path |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for connections in sorted({r["connections"] for r in rows}):
+        group = [r for r in rows if r["connections"] == connections]
+        ours = [r["server"] for r in group]
+        line = (
+            f"| {connections} | {fmt([o['machine_ms'] for o in ours], 2)} "
+            f"| {fmt([o['cpu_ms'] for o in ours], 2)} | {fmt([o['loader_ms'] for o in ours], 2)} "
+            f"| {fmt([o['machine_ms'] - o['cpu_ms'] - o['loader_ms'] for o in ours], 2)} |"
+        )
+        for key, name in zip(("a", "b"), names):
+            line += (
+                f" {fmt([r[key]['machine_ms'] for r in group], 2)} "
+                f"| {fmt([r[key]['machine_ms'] / r['server']['machine_ms'] for r in group], 2)} |"
+            )
+        print(line, flush=True)
+
+
 def sqlite(args, workdir):
     log("== SQLite: fresh file")
     rows = []
@@ -449,10 +530,12 @@ def sqlite(args, workdir):
             ours["rss"] = server.rss_mib()
         finally:
             server.stop()
+        meter = CpuMeter()
         out = run(
             [DIRECT, path, str(connections), str(args.duration)],
         ).stdout
         direct = json.loads(out.strip().splitlines()[-1])
+        meter.per_operation(direct, int(direct["rate"] * args.duration))
         row = {"rep": rep, "connections": connections, "server": ours, "a": direct}
         rows.append(row)
         print_row("SQLite", row, "direct")
@@ -487,9 +570,12 @@ def main():
             growth(args, workdir)
         if "postgres" in results:
             summary("PostgreSQL", results["postgres"], "ref", "fewest")
+            cpu_summary("PostgreSQL", results["postgres"], ("ref", "fewest"))
             summary("PostgreSQL, a page of 50 projects", results["pages"], "selects", None, "pages")
+            cpu_summary("PostgreSQL, a page of 50 projects", results["pages"], ("selects",))
         if "sqlite" in results:
             summary("SQLite", results["sqlite"], "direct", None)
+            cpu_summary("SQLite", results["sqlite"], ("direct",))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

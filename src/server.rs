@@ -114,12 +114,13 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing requests in flight");
 }
 
-/// Keeps the planner's statistics current every minute, so that plans do
-/// not depend on autovacuum: a table never analysed looks empty or
-/// uniform to PostgreSQL, and a page's `project_id IN (…)` lookup was a
-/// sequential scan of every environment row.
+/// Keeps the planner's statistics current, so that plans do not depend on
+/// autovacuum: a table never analysed looks empty or uniform to
+/// PostgreSQL (a page's `project_id IN (…)` lookup was a sequential scan of
+/// every environment row), and a table analysed while small keeps plans
+/// made for a small table.
 async fn refresh_statistics(store: Store) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    let mut every = tokio::time::interval(store.statistics_period());
     loop {
         every.tick().await;
         if let Err(err) = store.refresh_statistics().await {

@@ -223,10 +223,26 @@ impl Store {
         }
     }
 
+    /// How often [`Store::refresh_statistics`] should run: on PostgreSQL
+    /// often, as it only looks at counters unless a table changed enough,
+    /// on SQLite once a minute.
+    pub fn statistics_period(&self) -> std::time::Duration {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => std::time::Duration::from_secs(5),
+            _ => std::time::Duration::from_secs(60),
+        }
+    }
+
     /// Refreshes the planner's statistics of the tables the server reads
-    /// and writes. On PostgreSQL one process at a time does it (a
-    /// transaction-level advisory lock; the others skip), on SQLite
-    /// `PRAGMA optimize` does what is worth doing.
+    /// and writes, as autovacuum would, without depending on it. On
+    /// PostgreSQL a table is analysed when it never was or when more of
+    /// its rows changed since than autovacuum's default threshold (50 plus
+    /// 10 % of its rows), one process at a time (a transaction-level
+    /// advisory lock; the others skip). Plans cached by each connection,
+    /// foreign-key checks' included, are made again after an ANALYZE of
+    /// their tables: a check planned on an empty `projects` table as a
+    /// sequential scan stays one until then. On SQLite `PRAGMA optimize`
+    /// does what is worth doing.
     pub async fn refresh_statistics(&self) -> Result<(), domain::Error> {
         match self.db.get_database_backend() {
             DbBackend::Postgres => {
@@ -241,13 +257,31 @@ impl Store {
                     .and_then(|row| row.try_get::<bool>("", "ours").ok())
                     .unwrap_or(false);
                 if ours {
-                    txn.execute_unprepared(
-                        "ANALYZE projects, project_environments, project_dependencies, \
-                         project_members, audit_events, organizations, organization_members, \
-                         users, api_tokens, idempotency_keys",
-                    )
-                    .await
-                    .map_err(error::internal)?;
+                    let stale = txn
+                        .query_all_raw(Statement::from_string(
+                            DbBackend::Postgres,
+                            "SELECT s.relname::text AS name FROM pg_stat_user_tables s \
+                             JOIN pg_class c ON c.oid = s.relid \
+                             WHERE s.schemaname = current_schema() AND s.relname IN \
+                             ('projects', 'project_environments', 'project_dependencies', \
+                             'project_members', 'audit_events', 'organizations', \
+                             'organization_members', 'users', 'api_tokens', 'idempotency_keys') \
+                             AND ((s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) \
+                             OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)) \
+                             ORDER BY s.relname",
+                        ))
+                        .await
+                        .map_err(error::internal)?
+                        .iter()
+                        .filter_map(|row| row.try_get::<String>("", "name").ok())
+                        .collect::<Vec<_>>();
+                    if !stale.is_empty() {
+                        // The names come from the fixed list above.
+                        txn.execute_unprepared(&format!("ANALYZE {}", stale.join(", ")))
+                            .await
+                            .map_err(error::internal)?;
+                        tracing::debug!(tables = ?stale, "planner statistics refreshed");
+                    }
                 }
                 txn.commit().await.map_err(error::internal)
             }
