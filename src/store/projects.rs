@@ -41,6 +41,10 @@ impl Store {
         if validated.project.organization == OrganizationRef::Malformed {
             return Err(validated.errors.clone());
         }
+        if let Some(project) = self.create_at_once(principal, validated).await? {
+            self.note_created();
+            return Ok(project);
+        }
         let txn = self.begin_write().await.map_err(|err| vec![err])?;
         let project = create_in(&txn, principal, validated).await?;
         self.record_created(&txn, project.id)
@@ -49,6 +53,53 @@ impl Store {
         txn.commit().await.map_err(|err| vec![internal(err)])?;
         self.note_created();
         Ok(project)
+    }
+
+    /// PostgreSQL, the common create in one statement (one round trip, one
+    /// implicit transaction): a request with no input problem, an explicit
+    /// slug, no dependencies and no idempotency key, into an organization
+    /// given by id whose rules need no reads, that is a plan without a
+    /// project limit and no metadata schema to check the metadata against.
+    /// The statement holds the organization with `FOR SHARE` (creates like
+    /// it run side by side; a plan change, a schema change or a create
+    /// that needs the organization's rules waits for it, and it for them),
+    /// checks the caller's role, and writes the rows only if all of that
+    /// holds; the unique index checks the slug. When the guard does not
+    /// hold, nothing is written and `None` sends the request down the
+    /// locked path, which finds and reports every problem.
+    async fn create_at_once(
+        &self,
+        principal: Principal,
+        validated: &Validated,
+    ) -> Result<Option<Project>, Vec<domain::Error>> {
+        let draft = &validated.project;
+        let (OrganizationRef::Id(organization_id), SlugChoice::Explicit(slug)) =
+            (&draft.organization, &draft.slug)
+        else {
+            return Ok(None);
+        };
+        if self.db.get_database_backend() != DbBackend::Postgres
+            || self.claim.is_some()
+            || !validated.errors.is_empty()
+            || !draft.dependency_ids.is_empty()
+        {
+            return Ok(None);
+        }
+        let new = validated.to_new()?;
+        let project = project_for(*organization_id, slug.clone(), &new, principal);
+        let statements = insert_statements(DbBackend::Postgres, &project, &new);
+        let statement = guarded_statement(*organization_id, principal.user_id, &new, statements);
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await
+            .map_err(|err| vec![insert_error(err, &project)])?;
+        let created: i64 = row
+            .map(|row| row.try_get("", "created"))
+            .transpose()
+            .map_err(|err| vec![internal(err)])?
+            .unwrap_or(0);
+        Ok((created == 1).then_some(project))
     }
 
     pub async fn project_by_id(&self, id: Uuid) -> Result<Option<Project>, domain::Error> {
@@ -116,10 +167,24 @@ async fn create_in(
     // Only a request without input problems becomes a project.
     let new = validated.to_new()?;
 
+    let project = project_for(organization.id, slug, &new, principal);
+    insert_project(txn, &project, &new)
+        .await
+        .map_err(|err| vec![err])?;
+    Ok(project)
+}
+
+/// The project a create makes, before it is written.
+fn project_for(
+    organization_id: Uuid,
+    slug: String,
+    new: &NewProject,
+    principal: Principal,
+) -> Project {
     let now = Utc::now();
-    let project = Project {
+    Project {
         id: Uuid::now_v7(),
-        organization_id: organization.id,
+        organization_id,
         name: new.name.clone(),
         slug,
         description: new.description.clone(),
@@ -138,11 +203,75 @@ async fn create_in(
         created_by: principal.user_id,
         created_at: now,
         updated_at: now,
+    }
+}
+
+/// The inserts of [`insert_statements`] as one statement that writes them
+/// only when the organization's guard holds (see `Store::create_at_once`),
+/// and answers `created`: 1 when it wrote them, 0 when not. The plans and
+/// roles are written from the domain's own lists.
+fn guarded_statement(
+    organization_id: Uuid,
+    user_id: Uuid,
+    new: &NewProject,
+    inserts: Vec<Statement>,
+) -> Statement {
+    let quoted = |names: Vec<&str>| {
+        names
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    insert_project(txn, &project, &new)
-        .await
-        .map_err(|err| vec![err])?;
-    Ok(project)
+    let unlimited = quoted(
+        domain::Plan::ALL
+            .iter()
+            .filter(|plan| plan.max_projects().is_none())
+            .map(|plan| plan.as_str())
+            .collect(),
+    );
+    let creators = quoted(
+        Role::ALL
+            .iter()
+            .filter(|role| role.may_create_projects())
+            .map(|role| role.as_str())
+            .collect(),
+    );
+    let schema = if new.metadata.as_ref().is_some_and(|m| m.is_object()) {
+        " AND o.project_metadata_schema IS NULL"
+    } else {
+        ""
+    };
+    let guard = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "SELECT o.id FROM organizations o WHERE o.id = $1 AND o.plan IN ({unlimited}){schema} \
+             AND EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id \
+             AND m.user_id = $2 AND m.role IN ({creators})) FOR SHARE OF o"
+        ),
+        [organization_id.into(), user_id.into()],
+    );
+    let mut statements = vec![guard];
+    statements.extend(inserts.into_iter().map(|insert| Statement {
+        sql: only_if_guarded(&insert.sql),
+        ..insert
+    }));
+    statements.push(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) AS created FROM w0",
+    ));
+    one_statement(statements)
+}
+
+/// `INSERT INTO t (…) VALUES (…)` → the same rows, written only if the
+/// guard (the first CTE, `w0`) found the organization.
+fn only_if_guarded(insert: &str) -> String {
+    match insert.split_once(" VALUES ") {
+        Some((head, rows)) => {
+            format!("{head} SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM w0)")
+        }
+        None => insert.to_owned(),
+    }
 }
 
 /// The organization a create goes to, locked for the rest of the
@@ -276,6 +405,37 @@ async fn insert_project(
     new: &NewProject,
 ) -> Result<(), domain::Error> {
     let backend = txn.get_database_backend();
+    let statements = insert_statements(backend, project, new);
+    let statements = match backend {
+        DbBackend::Postgres => vec![one_statement(statements)],
+        _ => statements,
+    };
+    for statement in statements {
+        txn.execute_raw(statement)
+            .await
+            .map_err(|err| insert_error(err, project))?;
+    }
+    Ok(())
+}
+
+/// A failed insert: a taken slug is the caller's problem, the rest ours.
+fn insert_error(err: sea_orm::DbErr, project: &Project) -> domain::Error {
+    if violates_unique(
+        &err,
+        "projects_organization_id_slug_key",
+        "projects",
+        &["organization_id", "slug"],
+    ) {
+        domain::Error::SlugAlreadyExists {
+            slug: project.slug.clone(),
+        }
+    } else {
+        internal(err)
+    }
+}
+
+/// One INSERT per table a new project writes to.
+fn insert_statements(backend: DbBackend, project: &Project, new: &NewProject) -> Vec<Statement> {
     let mut statements = vec![project::Entity::insert(project_row(project)).build(backend)];
     let environment_rows = environment_rows(project);
     if !environment_rows.is_empty() {
@@ -314,27 +474,7 @@ async fn insert_project(
         })
         .build(backend),
     );
-    let statements = match backend {
-        DbBackend::Postgres => vec![one_statement(statements)],
-        _ => statements,
-    };
-    for statement in statements {
-        txn.execute_raw(statement).await.map_err(|err| {
-            if violates_unique(
-                &err,
-                "projects_organization_id_slug_key",
-                "projects",
-                &["organization_id", "slug"],
-            ) {
-                domain::Error::SlugAlreadyExists {
-                    slug: project.slug.clone(),
-                }
-            } else {
-                internal(err)
-            }
-        })?;
-    }
-    Ok(())
+    statements
 }
 
 /// PostgreSQL: several INSERTs as one statement, all but the last as
@@ -530,7 +670,7 @@ pub(super) fn audit_event_from(row: audit_event::Model) -> AuditEvent {
 
 #[cfg(test)]
 mod tests {
-    use super::renumber;
+    use super::{only_if_guarded, renumber};
 
     #[test]
     fn placeholders_are_renumbered_outside_quoted_names() {
@@ -539,5 +679,13 @@ mod tests {
             r#"INSERT INTO "t" ("a$1", "b") VALUES ($8, $19)"#
         );
         assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
+    }
+
+    #[test]
+    fn guarded_inserts_write_their_rows_only_when_the_guard_found_the_organization() {
+        assert_eq!(
+            only_if_guarded(r#"INSERT INTO "t" ("a", "b") VALUES ($1, $2), ($3, $4)"#),
+            r#"INSERT INTO "t" ("a", "b") SELECT * FROM (VALUES ($1, $2), ($3, $4)) AS v WHERE EXISTS (SELECT 1 FROM w0)"#
+        );
     }
 }

@@ -47,20 +47,28 @@ fn created_slugs(bodies: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Pro takes the locked path, Enterprise (no project limit) the one
+/// guarded statement on PostgreSQL: the unique index decides both.
 #[tokio::test]
 async fn forty_concurrent_creates_of_one_slug_make_exactly_one_project() {
-    let (app, replica, ada) = two_servers(Plan::Pro).await;
+    for plan in [Plan::Pro, Plan::Enterprise] {
+        one_slug_race(plan).await;
+    }
+}
+
+async fn one_slug_race(plan: Plan) {
+    let (app, replica, ada) = two_servers(plan).await;
 
     let bodies = race(
         &app,
         &replica.address,
         &ada,
         40,
-        json!({ "name": "Race", "slug": "race" }),
+        json!({ "organizationId": ada.organization_id, "name": "Race", "slug": "race" }),
     )
     .await;
 
-    assert_eq!(created_slugs(&bodies), ["race"]);
+    assert_eq!(created_slugs(&bodies), ["race"], "{plan:?}");
     let mut codes: Vec<String> = bodies.iter().flat_map(error_codes).collect();
     codes.dedup();
     assert_eq!(codes, ["SLUG_ALREADY_EXISTS"]);

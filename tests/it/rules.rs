@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use projects_api::domain::{Plan, Role};
+
 use crate::helpers::{TestApp, TestUser, error_codes, error_fields, project, spawn_app};
 
 /// (label, input, expected `(code, field)` of each error; empty = created)
@@ -470,6 +472,197 @@ async fn a_fully_filled_input_round_trips() {
     );
     assert_eq!(accepted["dependencyIds"], json!([dependency_id]));
     assert_eq!(accepted["metadata"]["team"], "engineering");
+}
+
+/// An input that fills every field the one-statement create path takes
+/// (all but dependencies), into `user`'s organization.
+fn filled_input(user: &TestUser, slug: &str) -> Value {
+    json!({
+        "organizationId": user.organization_id,
+        "name": "Pet shop",
+        "slug": slug,
+        "description": "Features for the new pet shop.",
+        "settings": {
+            "defaultLocale": "en-US",
+            "supportedLocales": ["en-US", "es-ES"],
+            "defaultPlatform": "DESKTOP",
+            "supportedPlatforms": ["DESKTOP", "MOBILE"],
+            "thumbnailUrl": "https://cdn.acme.com/thumbnails/pet-shop.png"
+        },
+        "deployment": { "region": "us-east-1", "runtime": "python-3.10" },
+        "mode": "PROTECTED",
+        "defaultStickiness": "userId",
+        "featureLimit": 100,
+        "environments": ["production", "staging"],
+        "changeRequestEnvironments": [
+            { "name": "production", "requiredApprovals": 3 },
+            { "name": "development" }
+        ],
+        "permissions": { "public": true },
+        "metadata": { "team": "engineering", "tier": 1 }
+    })
+}
+
+/// On PostgreSQL a create into an organization whose rules need no reads
+/// (a plan without a limit, no metadata schema) is one guarded statement;
+/// every other create takes the locked transaction. Both must store the
+/// same rows for the same input.
+#[tokio::test]
+async fn both_create_paths_store_the_same_rows() {
+    let app = spawn_app().await;
+    let limited = app.create_user("limited@example.com").await;
+    let unlimited = app.create_user("unlimited@example.com").await;
+    app.store
+        .set_plan(&unlimited.organization_slug, Plan::Enterprise)
+        .await
+        .unwrap();
+
+    let mut stored = Vec::new();
+    let mut accepted = Vec::new();
+    for user in [&limited, &unlimited] {
+        let body = app
+            .create_project(user, filled_input(user, "pet-shop"))
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let id = project(&body)["id"].as_str().unwrap().parse().unwrap();
+        let mut row = app.store.project_by_id(id).await.unwrap().expect("stored");
+        // What must differ: the keys and the moment.
+        row.id = uuid::Uuid::nil();
+        row.organization_id = uuid::Uuid::nil();
+        row.created_by = uuid::Uuid::nil();
+        row.created_at = chrono::DateTime::UNIX_EPOCH;
+        row.updated_at = chrono::DateTime::UNIX_EPOCH;
+        stored.push(row);
+        let organization = user.organization_id.parse().unwrap();
+        let events = app.store.audit_events(organization, 10).await.unwrap();
+        assert_eq!(events.len(), 1, "one audit event per create");
+        assert_eq!(events[0].action, "project.created");
+        assert_eq!(events[0].project_id, Some(id));
+        let mut input = events[0].payload["input"].clone();
+        input["organizationId"] = Value::Null;
+        accepted.push(input);
+    }
+    assert_eq!(stored[0], stored[1]);
+    assert_eq!(stored[0].environments, ["production", "staging"]);
+    assert_eq!(accepted[0], accepted[1]);
+    assert_eq!(accepted[0]["slug"], "pet-shop");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM project_members WHERE role = 'OWNER'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM project_environments")
+            .await,
+        6
+    );
+}
+
+/// Every refusal an unlimited organization can give comes out of the
+/// one-statement path as out of the locked one, with nothing written; and
+/// on PostgreSQL an accepted create there runs fewer statements than one
+/// that needs the organization's rules.
+#[tokio::test]
+async fn the_one_statement_create_refuses_as_the_locked_one_and_writes_nothing() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let viewer = app.create_user("viewer@example.com").await;
+    let stranger = app.create_user("stranger@example.com").await;
+    let organization: uuid::Uuid = ada.organization_id.parse().unwrap();
+    app.store
+        .set_plan(&ada.organization_slug, Plan::Enterprise)
+        .await
+        .unwrap();
+    app.store
+        .add_member(&ada.organization_slug, "viewer@example.com", Role::Viewer)
+        .await
+        .unwrap();
+
+    let body = app.create_project(&ada, filled_input(&ada, "taken")).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let count = "SELECT COUNT(*) AS n FROM projects";
+    let events = "SELECT COUNT(*) AS n FROM audit_events";
+    assert_eq!((app.count(count).await, app.count(events).await), (1, 1));
+
+    let in_ada = |slug: &str| filled_input(&ada, slug);
+    let cases: Vec<(&str, &TestUser, Value, Vec<&str>)> = vec![
+        (
+            "a taken slug",
+            &ada,
+            in_ada("taken"),
+            vec!["SLUG_ALREADY_EXISTS"],
+        ),
+        ("a viewer", &viewer, in_ada("viewer"), vec!["FORBIDDEN"]),
+        (
+            "a stranger",
+            &stranger,
+            in_ada("stranger"),
+            vec!["ORGANIZATION_NOT_FOUND"],
+        ),
+    ];
+    for (label, user, input, want) in cases {
+        let body = app.create_project(user, input).await;
+        assert_eq!(error_codes(&body), want, "{label}: {body}");
+        assert_eq!(app.count(count).await, 1, "{label} wrote a project");
+        assert_eq!(app.count(events).await, 1, "{label} wrote an audit event");
+    }
+
+    // A schema set since: the metadata is checked against it.
+    app.store
+        .set_project_metadata_schema(
+            organization,
+            Some(json!({ "type": "object", "properties": { "tier": { "type": "string" } } })),
+        )
+        .await
+        .unwrap();
+    let body = app.create_project(&ada, in_ada("schema")).await;
+    assert_eq!(error_codes(&body), ["METADATA_SCHEMA_VIOLATION"], "{body}");
+    assert_eq!(app.count(count).await, 1);
+    app.store
+        .set_project_metadata_schema(organization, None)
+        .await
+        .unwrap();
+
+    // Statements per accepted create, the least of three (the pool's
+    // counter also sees background work): the unlimited organization
+    // against the same organization on a limited plan.
+    let spent = |plan: Plan| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            app.store
+                .set_plan(&ada.organization_slug, plan)
+                .await
+                .unwrap();
+            let mut least = u64::MAX;
+            for _ in 0..3 {
+                let slug = format!("s{}", uuid::Uuid::new_v4().simple());
+                let before = app.store.statement_count();
+                // Only the id back: no reads for the answer.
+                let (_, body) = app
+                    .graphql(
+                        Some(&ada.token),
+                        "mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }",
+                        json!({ "input": filled_input(ada, &slug) }),
+                    )
+                    .await;
+                least = least.min(app.store.statement_count() - before);
+                assert!(body.get("errors").is_none(), "{body}");
+            }
+            least
+        }
+    };
+    let unlimited = spent(Plan::Enterprise).await;
+    let limited = spent(Plan::Pro).await;
+    if app.db.url.starts_with("postgres") {
+        // The token, then the one statement.
+        assert_eq!(unlimited, 2, "limited: {limited}");
+        assert!(limited > unlimited, "limited: {limited}");
+    } else {
+        // SQLite has no one-statement path (its writers take turns anyway):
+        // BEGIN, the organization, an insert per table, COMMIT.
+        assert!(unlimited > 5, "unlimited: {unlimited}");
+    }
 }
 
 #[tokio::test]
