@@ -61,7 +61,26 @@ impl Query {
                     let id = parse_id(&id, "id")?;
                     loader(ctx).load_one(OrganizationKey(id)).await?
                 }
-                (None, Some(slug)) => store(ctx).organization_by_slug(&slug).await?,
+                (None, Some(slug)) => {
+                    // The organization and the caller's role in one read,
+                    // both handed to the loaders: its projects'
+                    // `organization` and every membership check below are
+                    // this one.
+                    let viewer = principal(ctx)?.user_id;
+                    let found = store(ctx).organization_by_slug_for(&slug, viewer).await?;
+                    let Some((organization, role)) = found else {
+                        return Ok(None);
+                    };
+                    let Some(role) = role else {
+                        return Ok(None);
+                    };
+                    let loader = loader(ctx);
+                    loader
+                        .feed_one(OrganizationKey(organization.id), organization.clone())
+                        .await;
+                    loader.feed_one(ViewerRoleKey(organization.id), role).await;
+                    Some(organization)
+                }
                 _ => {
                     return Err(domain::Error::bad_input(
                         field_path!["id"],

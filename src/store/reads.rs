@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Statement,
 };
 use uuid::Uuid;
 
@@ -46,17 +46,41 @@ impl Store {
             .collect()
     }
 
-    pub async fn organization_by_slug(
+    /// The organization with `slug` and `user_id`'s role in it (`None`
+    /// when not a member), in one round trip.
+    pub async fn organization_by_slug_for(
         &self,
         slug: &str,
-    ) -> Result<Option<Organization>, domain::Error> {
-        organization::Entity::find()
-            .filter(organization::Column::Slug.eq(slug))
-            .one(&self.conn())
+        user_id: Uuid,
+    ) -> Result<Option<(Organization, Option<Role>)>, domain::Error> {
+        let backend = self.db.get_database_backend();
+        let (slug_param, user_param) = match backend {
+            DbBackend::Postgres => ("$1", "$2"),
+            _ => ("?1", "?2"),
+        };
+        let statement = Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT o.*, (SELECT m.role FROM organization_members m \
+                 WHERE m.organization_id = o.id AND m.user_id = {user_param}) AS role \
+                 FROM organizations o WHERE o.slug = {slug_param} LIMIT 1"
+            ),
+            [slug.into(), user_id.into()],
+        );
+        let Some(row) = self
+            .conn()
+            .query_one_raw(statement)
             .await
             .map_err(internal)?
-            .map(organization_from)
-            .transpose()
+        else {
+            return Ok(None);
+        };
+        let model = organization::Model::from_query_result(&row, "").map_err(internal)?;
+        let role: Option<String> = row.try_get("", "role").map_err(internal)?;
+        Ok(Some((
+            organization_from(model)?,
+            role.as_deref().and_then(Role::parse),
+        )))
     }
 
     pub async fn users_by_ids(&self, ids: &[Uuid]) -> Result<Vec<User>, domain::Error> {

@@ -391,6 +391,53 @@ async fn a_page_of_100_costs_the_same_statements_as_a_page_of_5() {
     );
 }
 
+/// The benchmark's read path: the token, the organization with the
+/// caller's role (one read, handed to the loaders, so neither the
+/// projects' `organization` nor the membership check reads it again), the
+/// page, its environments, its dependencies, its creators.
+#[tokio::test]
+async fn the_benchmark_page_takes_six_statements() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    create_many(&app, &ada, 3, "Page").await;
+    let query = "query($slug: String!) { organization(slug: $slug) { projects(first: 50) \
+                 { nodes { id slug name organization { slug } createdBy { email } environments } } } }";
+    let mut least = u64::MAX;
+    // The least of three: the pool's counter also sees background work.
+    for _ in 0..3 {
+        let before = app.store.statement_count();
+        let (_, body) = app
+            .graphql(
+                Some(&ada.token),
+                query,
+                json!({ "slug": ada.organization_slug }),
+            )
+            .await;
+        least = least.min(app.store.statement_count() - before);
+        let nodes = body["data"]["organization"]["projects"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(nodes.len(), 3, "{body}");
+        assert_eq!(
+            nodes[0]["organization"]["slug"],
+            ada.organization_slug.as_str()
+        );
+        assert_eq!(nodes[0]["createdBy"]["email"], "ada@example.com");
+    }
+    assert_eq!(least, 6);
+
+    // A stranger's same query: null, from the same one read.
+    let stranger = app.create_user("stranger@example.com").await;
+    let (_, body) = app
+        .graphql(
+            Some(&stranger.token),
+            query,
+            json!({ "slug": ada.organization_slug }),
+        )
+        .await;
+    assert_eq!(body["data"]["organization"], Value::Null, "{body}");
+}
+
 #[tokio::test]
 async fn a_created_project_is_read_at_once_on_every_pooled_connection() {
     let app = spawn_app().await;
