@@ -182,8 +182,17 @@ impl Organization {
                 .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
                 .transpose()?;
             let filter = filter.map(ProjectFilter::into_domain).unwrap_or_default();
+            // Dependencies are read only for a selection that asks for
+            // them; the page's projects go to no other resolver.
+            let selection = ctx.look_ahead();
+            let dependencies = selection.field("nodes").field("dependencies").exists()
+                || selection
+                    .field("edges")
+                    .field("node")
+                    .field("dependencies")
+                    .exists();
             let page = store(ctx)
-                .projects_page(self.0.id, &filter, after, first)
+                .projects_page(self.0.id, &filter, after, first, dependencies)
                 .await?;
             loader(ctx).loader().charge(page.items.len())?;
             Ok(ProjectConnection {

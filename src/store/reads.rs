@@ -121,13 +121,16 @@ impl Store {
             .filter(project::Column::Id.is_in(ids.iter().copied()))
             .order_by_asc(project::Column::Id);
         let rows = readable_rows(&self.conn(), query, project::Column::Id).await?;
-        self.complete_projects(rows).await
+        self.complete_projects(rows, true).await
     }
 
-    /// Adds environments and dependencies to project rows.
+    /// Adds environments and, if `with_dependencies`, dependencies to
+    /// project rows (without, `dependency_ids` is left empty: for a page
+    /// whose selection does not ask for them, one statement fewer).
     async fn complete_projects(
         &self,
         rows: Vec<project::Model>,
+        with_dependencies: bool,
     ) -> Result<Vec<Project>, domain::Error> {
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -144,13 +147,17 @@ impl Store {
             environments.entry(row.project_id).or_default().push(row);
         }
         let mut dependencies: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for row in project_dependency::Entity::find()
-            .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
-            .order_by_asc(project_dependency::Column::DependsOnId)
-            .all(&self.conn())
-            .await
-            .map_err(internal)?
-        {
+        let dependency_rows = if with_dependencies {
+            project_dependency::Entity::find()
+                .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
+                .order_by_asc(project_dependency::Column::DependsOnId)
+                .all(&self.conn())
+                .await
+                .map_err(internal)?
+        } else {
+            Vec::new()
+        };
+        for row in dependency_rows {
             dependencies
                 .entry(row.project_id)
                 .or_default()
@@ -205,6 +212,7 @@ impl Store {
         filter: &ProjectFilter,
         after: Option<Uuid>,
         first: u64,
+        with_dependencies: bool,
     ) -> Result<Page<Project>, domain::Error> {
         let mut query =
             filtered_projects(organization_id, filter).order_by_asc(project::Column::Id);
@@ -213,7 +221,9 @@ impl Store {
         }
         let page = fetch_page(&self.conn(), query, project::Column::Id, first).await?;
         Ok(Page {
-            items: self.complete_projects(page.items).await?,
+            items: self
+                .complete_projects(page.items, with_dependencies)
+                .await?,
             has_next_page: page.has_next_page,
         })
     }
