@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use rand::RngCore;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -67,6 +67,38 @@ fn token_matches(token: &str, stored_hash: &str) -> bool {
 
 fn bad_input(field: &str, message: String) -> domain::Error {
     domain::Error::bad_input(vec![field.into()], message)
+}
+
+/// The organization whose column `key` (`o.id`, `o.slug`,
+/// `o.personal_owner_id`) equals `value`, with `user_id`'s role in it
+/// (`None`: not a member), in one round trip; `for_update` also locks its
+/// row on PostgreSQL until the transaction ends.
+pub(super) async fn organization_with_role(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    value: sea_orm::Value,
+    user_id: Uuid,
+    for_update: bool,
+) -> Result<Option<(organization::Model, Option<Role>)>, domain::Error> {
+    let backend = conn.get_database_backend();
+    // Numbered placeholders: the user's comes first in the text.
+    let (key_param, user_param, lock) = match backend {
+        DbBackend::Postgres if for_update => ("$1", "$2", " FOR UPDATE OF o"),
+        DbBackend::Postgres => ("$1", "$2", ""),
+        _ => ("?1", "?2", ""),
+    };
+    let sql = format!(
+        "SELECT o.*, (SELECT m.role FROM organization_members m \
+         WHERE m.organization_id = o.id AND m.user_id = {user_param}) AS role \
+         FROM organizations o WHERE {key} = {key_param} LIMIT 1{lock}"
+    );
+    let statement = Statement::from_sql_and_values(backend, sql, [value, user_id.into()]);
+    let Some(row) = conn.query_one_raw(statement).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let model = organization::Model::from_query_result(&row, "").map_err(internal)?;
+    let role: Option<String> = row.try_get("", "role").map_err(internal)?;
+    Ok(Some((model, role.as_deref().and_then(Role::parse))))
 }
 
 pub(super) fn organization_from(model: organization::Model) -> Result<Organization, domain::Error> {

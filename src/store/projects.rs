@@ -11,14 +11,14 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
-use super::identity::organization_from;
+use super::identity::{organization_from, organization_with_role};
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
     Platform, Principal, Project, ProjectDraft, ProjectMode, ProjectSettings, ProjectStage,
@@ -216,6 +216,38 @@ fn guarded_statement(
     new: &NewProject,
     inserts: Vec<Statement>,
 ) -> Statement {
+    let sql = if new.metadata.as_ref().is_some_and(|m| m.is_object()) {
+        &GUARD_SQL.with_schema_check
+    } else {
+        &GUARD_SQL.without
+    };
+    let guard = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql.as_str(),
+        [organization_id.into(), user_id.into()],
+    );
+    let mut statements = vec![guard];
+    statements.extend(inserts.into_iter().map(|insert| Statement {
+        sql: only_if_guarded(&insert.sql),
+        ..insert
+    }));
+    statements.push(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) AS created FROM w0",
+    ));
+    one_statement(statements)
+}
+
+/// The guard of [`guarded_statement`], written once from the domain's own
+/// lists of plans without a limit and roles that create; with or without
+/// the condition that the organization has no metadata schema (needed
+/// only when the input has metadata to check).
+struct GuardSql {
+    with_schema_check: String,
+    without: String,
+}
+
+static GUARD_SQL: std::sync::LazyLock<GuardSql> = std::sync::LazyLock::new(|| {
     let quoted = |names: Vec<&str>| {
         names
             .iter()
@@ -237,31 +269,18 @@ fn guarded_statement(
             .map(|role| role.as_str())
             .collect(),
     );
-    let schema = if new.metadata.as_ref().is_some_and(|m| m.is_object()) {
-        " AND o.project_metadata_schema IS NULL"
-    } else {
-        ""
-    };
-    let guard = Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    let sql = |schema: &str| {
         format!(
             "SELECT o.id FROM organizations o WHERE o.id = $1 AND o.plan IN ({unlimited}){schema} \
              AND EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id \
              AND m.user_id = $2 AND m.role IN ({creators})) FOR SHARE OF o"
-        ),
-        [organization_id.into(), user_id.into()],
-    );
-    let mut statements = vec![guard];
-    statements.extend(inserts.into_iter().map(|insert| Statement {
-        sql: only_if_guarded(&insert.sql),
-        ..insert
-    }));
-    statements.push(Statement::from_string(
-        DbBackend::Postgres,
-        "SELECT count(*) AS created FROM w0",
-    ));
-    one_statement(statements)
-}
+        )
+    };
+    GuardSql {
+        with_schema_check: sql(" AND o.project_metadata_schema IS NULL"),
+        without: sql(""),
+    }
+});
 
 /// `INSERT INTO t (…) VALUES (…)` → the same rows, written only if the
 /// guard (the first CTE, `w0`) found the organization.
@@ -282,28 +301,11 @@ async fn lock_organization(
     organization: &OrganizationRef,
     user_id: Uuid,
 ) -> Result<Option<(organization::Model, Option<Role>)>, domain::Error> {
-    let backend = txn.get_database_backend();
     let (key, value) = match organization {
         OrganizationRef::Id(id) => ("o.id", *id),
         OrganizationRef::Personal | OrganizationRef::Malformed => ("o.personal_owner_id", user_id),
     };
-    // Numbered placeholders: the user's comes first in the text.
-    let (organization_param, user_param, lock) = match backend {
-        DbBackend::Postgres => ("$1", "$2", " FOR UPDATE OF o"),
-        _ => ("?1", "?2", ""),
-    };
-    let sql = format!(
-        "SELECT o.*, (SELECT m.role FROM organization_members m \
-         WHERE m.organization_id = o.id AND m.user_id = {user_param}) AS role \
-         FROM organizations o WHERE {key} = {organization_param} LIMIT 1{lock}"
-    );
-    let statement = Statement::from_sql_and_values(backend, sql, [value.into(), user_id.into()]);
-    let Some(row) = txn.query_one_raw(statement).await.map_err(internal)? else {
-        return Ok(None);
-    };
-    let model = organization::Model::from_query_result(&row, "").map_err(internal)?;
-    let role: Option<String> = row.try_get("", "role").map_err(internal)?;
-    Ok(Some((model, role.as_deref().and_then(Role::parse))))
+    organization_with_role(txn, key, value.into(), user_id, true).await
 }
 
 /// What the organization's rules need to know, read under the lock. The

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Statement,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, is_unavailable};
-use super::identity::{organization_from, user_from};
+use super::identity::{organization_from, organization_with_role, user_from};
 use super::projects::{audit_event_from, project_from};
 use crate::domain::{
     self, AuditEvent, Organization, Project, ProjectFilter, ProjectMember, Role, User,
@@ -53,34 +53,10 @@ impl Store {
         slug: &str,
         user_id: Uuid,
     ) -> Result<Option<(Organization, Option<Role>)>, domain::Error> {
-        let backend = self.db.get_database_backend();
-        let (slug_param, user_param) = match backend {
-            DbBackend::Postgres => ("$1", "$2"),
-            _ => ("?1", "?2"),
-        };
-        let statement = Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT o.*, (SELECT m.role FROM organization_members m \
-                 WHERE m.organization_id = o.id AND m.user_id = {user_param}) AS role \
-                 FROM organizations o WHERE o.slug = {slug_param} LIMIT 1"
-            ),
-            [slug.into(), user_id.into()],
-        );
-        let Some(row) = self
-            .conn()
-            .query_one_raw(statement)
-            .await
-            .map_err(internal)?
-        else {
-            return Ok(None);
-        };
-        let model = organization::Model::from_query_result(&row, "").map_err(internal)?;
-        let role: Option<String> = row.try_get("", "role").map_err(internal)?;
-        Ok(Some((
-            organization_from(model)?,
-            role.as_deref().and_then(Role::parse),
-        )))
+        match organization_with_role(&self.conn(), "o.slug", slug.into(), user_id, false).await? {
+            Some((model, role)) => Ok(Some((organization_from(model)?, role))),
+            None => Ok(None),
+        }
     }
 
     pub async fn users_by_ids(&self, ids: &[Uuid]) -> Result<Vec<User>, domain::Error> {
