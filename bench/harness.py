@@ -457,6 +457,13 @@ def print_row(store, row, reference="ref"):
     print(text, flush=True)
 
 
+def by_connections(rows):
+    """The runs grouped by concurrency: (connections, runs, server figures)."""
+    for connections in sorted({r["connections"] for r in rows}):
+        group = [r for r in rows if r["connections"] == connections]
+        yield connections, group, [r["server"] for r in group]
+
+
 def summary(store, rows, reference_name, fewest_name, unit="creates"):
     print(f"\n{store}: medians of {len({r['rep'] for r in rows})} runs (min-max)")
     header = (
@@ -467,9 +474,7 @@ def summary(store, rows, reference_name, fewest_name, unit="creates"):
         header += f" {fewest_name} /s | server/{fewest_name} |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    for connections in sorted({r["connections"] for r in rows}):
-        group = [r for r in rows if r["connections"] == connections]
-        ours = [r["server"] for r in group]
+    for connections, group, ours in by_connections(rows):
         line = (
             f"| {connections} | {fmt([o['rate'] for o in ours])} | {fmt([o['p50'] for o in ours], 1)} "
             f"| {fmt([o['p99'] for o in ours], 1)} | {sum(o['errors'] for o in ours)} "
@@ -496,9 +501,7 @@ def cpu_summary(store, rows, names):
         header += f" {name} | {name}/server path |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    for connections in sorted({r["connections"] for r in rows}):
-        group = [r for r in rows if r["connections"] == connections]
-        ours = [r["server"] for r in group]
+    for connections, group, ours in by_connections(rows):
         line = (
             f"| {connections} | {fmt([o['machine_ms'] for o in ours], 2)} "
             f"| {fmt([o['cpu_ms'] for o in ours], 2)} | {fmt([o['loader_ms'] for o in ours], 2)} "
