@@ -356,10 +356,10 @@ SEED_PROJECTS = """
 INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode,
   default_stickiness, feature_limit, is_public, default_locale, supported_locales,
   default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime,
-  metadata, created_by, archived_at, created_at, updated_at)
+  metadata, created_by, created_at, updated_at)
 SELECT gen_random_uuid(), '{org}', 'Service seed ' || n, 'service-seed-' || n, NULL, 'active',
   'development', 'open', 'default', NULL, false, 'en-US', '["en-US"]', 'desktop', '["desktop"]',
-  NULL, NULL, NULL, NULL, '{user}', NULL, now(), now()
+  NULL, NULL, NULL, NULL, '{user}', now(), now()
 FROM generate_series({first}, {last}) AS n
 """
 

@@ -1,5 +1,5 @@
 //! The SQLite reference for the benchmark harness: the inserts one
-//! createProject makes (project, two environments, owner, audit event),
+//! createProject makes (project, its slug, two environments, owner, audit event),
 //! one transaction per create, written straight to the file over one
 //! connection with the server's pragmas (WAL, synchronous NORMAL), by
 //! `CONNECTIONS` tasks taking turns, for `SECONDS`. No HTTP, no GraphQL,
@@ -37,8 +37,13 @@ async fn create(
     let now = chrono::Utc::now();
     let slug = format!("direct-{}-{n}", std::process::id());
     txn.execute_raw(statement(
-        "INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode, default_stickiness, feature_limit, is_public, default_locale, supported_locales, default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime, metadata, created_by, archived_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', 'development', 'open', 'default', NULL, false, 'en-US', '[\"en-US\", \"de-DE\"]', 'desktop', '[\"desktop\", \"mobile\"]', NULL, NULL, NULL, '{\"team\": \"platform\", \"tier\": 1}', ?, NULL, ?, ?)",
-        vec![id.into(), organization.into(), format!("Service {slug}").into(), slug.into(), "A service created by the load test.".into(), user.into(), now.into(), now.into()],
+        "INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode, default_stickiness, feature_limit, is_public, default_locale, supported_locales, default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime, metadata, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', 'development', 'open', 'default', NULL, false, 'en-US', '[\"en-US\", \"de-DE\"]', 'desktop', '[\"desktop\", \"mobile\"]', NULL, NULL, NULL, '{\"team\": \"platform\", \"tier\": 1}', ?, ?, ?)",
+        vec![id.into(), organization.into(), format!("Service {slug}").into(), slug.clone().into(), "A service created by the load test.".into(), user.into(), now.into(), now.into()],
+    ))
+    .await?;
+    txn.execute_raw(statement(
+        "INSERT INTO project_slugs (organization_id, slug, project_id, created_at) VALUES (?, ?, ?, ?)",
+        vec![organization.into(), slug.into(), id.into(), now.into()],
     ))
     .await?;
     txn.execute_raw(statement(

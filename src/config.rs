@@ -46,6 +46,17 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub max_organizations_per_user: u32,
+
+    /// How long a deleted project can be brought back before it is purged
+    /// with its rows: a duration such as `7d`, `36h` or `90s`.
+    #[arg(
+        long,
+        env = "PROJECT_DELETION_GRACE",
+        default_value = "7d",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub project_deletion_grace: Duration,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +161,7 @@ impl DatabaseArgs {
             acquire_timeout: Duration::from_secs(self.database_acquire_timeout),
             max_connections: self.database_max_connections,
             max_organizations_per_user: self.max_organizations_per_user,
+            deletion_grace: self.project_deletion_grace,
         }
     }
 }

@@ -45,6 +45,7 @@ pub async fn serve(
     store.migrate().await?;
     let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
     let analyzer = tokio::spawn(refresh_statistics(store.clone()));
+    let projects_purger = tokio::spawn(purge_deleted_projects(store.clone()));
     let state = crate::http::AppState::new(store.clone(), config);
     let forgetter = state.limiter.clone().map(|limiter| {
         tokio::spawn(async move {
@@ -77,6 +78,7 @@ pub async fn serve(
     }
     purger.abort();
     analyzer.abort();
+    projects_purger.abort();
     if let Some(forgetter) = forgetter {
         forgetter.abort();
     }
@@ -131,6 +133,22 @@ async fn refresh_statistics(store: Store) {
 
 /// Deletes idempotency records past their 24 h retention, every ten
 /// minutes. Any replica may do it; the deletes are idempotent.
+/// Purges deleted projects once their grace period is over: every
+/// minute, so that a project is gone within a minute of its `purgeAt`.
+/// Every process runs it; they share the work without purging a project
+/// twice (see `Store::purge_deleted_projects`).
+async fn purge_deleted_projects(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match store.purge_deleted_projects().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "deleted projects purged"),
+            Err(err) => tracing::warn!(error = %err, "cannot purge deleted projects"),
+        }
+    }
+}
+
 async fn purge_idempotency_keys(store: Store) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {

@@ -1,7 +1,7 @@
 -- The same write set as reference.sql in one round trip: one statement
 -- (so one implicit transaction) that checks the token and the caller's
--- role, locks the organization, and writes the project, its environments,
--- its owner and its audit event. The unique index on (organization_id,
+-- role, locks the organization, and writes the project, its slug, its
+-- environments, its owner and its audit event. The unique index on (organization_id,
 -- slug) is the slug check. This is the best SQL by hand the server is
 -- measured against.
 \set s random(1, 9223372036854775806)
@@ -14,10 +14,13 @@ WITH caller AS (
     AND m.role IN ('OWNER', 'ADMIN', 'MEMBER')
   FOR UPDATE OF o
 ), p AS (
-  INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode, default_stickiness, feature_limit, is_public, default_locale, supported_locales, default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime, metadata, created_by, archived_at, created_at, updated_at)
-  SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid, org.id, 'Service fewest-' || :s, 'fewest-' || :s, 'A service created by the load test.', 'active', 'development', 'open', 'default', NULL, false, 'en-US', '["en-US", "de-DE"]', 'desktop', '["desktop", "mobile"]', NULL, NULL, NULL, '{"team": "platform", "tier": 1}', '{{USER_ID}}', NULL, now(), now()
+  INSERT INTO projects (id, organization_id, name, slug, description, status, stage, mode, default_stickiness, feature_limit, is_public, default_locale, supported_locales, default_platform, supported_platforms, thumbnail_url, deployment_region, deployment_runtime, metadata, created_by, created_at, updated_at)
+  SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid, org.id, 'Service fewest-' || :s, 'fewest-' || :s, 'A service created by the load test.', 'active', 'development', 'open', 'default', NULL, false, 'en-US', '["en-US", "de-DE"]', 'desktop', '["desktop", "mobile"]', NULL, NULL, NULL, '{"team": "platform", "tier": 1}', '{{USER_ID}}', now(), now()
   FROM org
-  RETURNING id, organization_id, created_by, created_at
+  RETURNING id, organization_id, slug, created_by, created_at
+), slug AS (
+  INSERT INTO project_slugs (organization_id, slug, project_id, created_at)
+  SELECT p.organization_id, p.slug, p.id, p.created_at FROM p
 ), environments AS (
   INSERT INTO project_environments (organization_id, project_id, environment, enabled, change_requests_enabled, required_approvals, position)
   SELECT p.organization_id, p.id, v.name, true, v.change_requests, v.approvals, v.position

@@ -14,6 +14,7 @@ mod m20261123_000003_idempotency_resume;
 mod m20261123_000004_idempotency_claims;
 mod m20261201_000005_idempotency_resource;
 mod m20261204_000006_keyset_indexes;
+mod m20261205_000007_project_lifecycle;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_idempotency_claims::Migration),
             Box::new(m20261201_000005_idempotency_resource::Migration),
             Box::new(m20261204_000006_keyset_indexes::Migration),
+            Box::new(m20261205_000007_project_lifecycle::Migration),
         ]
     }
 }

@@ -70,6 +70,18 @@ codes! {
     MetadataSchemaViolation = "METADATA_SCHEMA_VIOLATION", 422, false;
     MaxProjectsReached = "MAX_PROJECTS_REACHED", 403, false;
     MaxOrganizationsReached = "MAX_ORGANIZATIONS_REACHED", 403, false;
+    DependencyCycle = "DEPENDENCY_CYCLE", 422, false;
+    // The lifecycle of a project, and members.
+    ProjectNotFound = "PROJECT_NOT_FOUND", 404, false;
+    StaleProject = "STALE_PROJECT", 409, false;
+    ProjectArchived = "PROJECT_ARCHIVED", 409, false;
+    ConfirmationMismatch = "CONFIRMATION_MISMATCH", 422, false;
+    ProjectHasDependants = "PROJECT_HAS_DEPENDANTS", 409, false;
+    UserNotFound = "USER_NOT_FOUND", 404, false;
+    UserNotInOrganization = "USER_NOT_IN_ORGANIZATION", 422, false;
+    AlreadyAMember = "ALREADY_A_MEMBER", 409, false;
+    MemberNotFound = "MEMBER_NOT_FOUND", 404, false;
+    LastOwner = "LAST_OWNER", 409, false;
     // The request as a whole.
     BadRequest = "BAD_REQUEST", 400, false;
     GraphqlParseFailed = "GRAPHQL_PARSE_FAILED", 400, false;

@@ -3,7 +3,10 @@
 //! `code()`, `field()` and `details()` are the contract of DESIGN.md; the
 //! GraphQL layer turns them into `extensions` in one place.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+
+use super::lifecycle::Dependant;
 
 pub use super::code::Code;
 use uuid::Uuid;
@@ -77,6 +80,29 @@ pub enum Error {
     OrganizationSlugTaken { slug: String },
     #[error("{message}")]
     NotFound { message: String },
+    #[error("No project with this id exists, or you may not see it.")]
+    ProjectNotFound,
+    #[error(
+        "The project has changed since {}; read it again and reapply your change.",
+        "expectedUpdatedAt"
+    )]
+    StaleProject { updated_at: DateTime<Utc> },
+    #[error("The project is archived; restore it before changing it.")]
+    ProjectArchived,
+    #[error("'confirmSlug' must be the project's current slug.")]
+    ConfirmationMismatch,
+    #[error("Other projects depend on this one; remove them as dependencies first.")]
+    ProjectHasDependants { dependants: Vec<Dependant> },
+    #[error("No user with the email '{email}' exists.")]
+    UserNotFound { email: String },
+    #[error("The user '{email}' is not a member of the project's organization.")]
+    UserNotInOrganization { email: String },
+    #[error("The user is already a member.")]
+    AlreadyAMember { user_id: Uuid },
+    #[error("The user is not a member.")]
+    MemberNotFound,
+    #[error("There must be at least one OWNER left; make another member OWNER first.")]
+    LastOwner,
     #[error("The request reads more than {max} rows; ask for smaller pages or fewer nested lists.")]
     TooManyRows { max: usize },
     #[error("The database cannot be reached right now; please retry shortly.")]
@@ -125,6 +151,16 @@ impl Error {
             Error::MaxProjectsReached { .. } => Code::MaxProjectsReached,
             Error::MaxOrganizationsReached { .. } => Code::MaxOrganizationsReached,
             Error::NotFound { .. } => Code::NotFound,
+            Error::ProjectNotFound => Code::ProjectNotFound,
+            Error::StaleProject { .. } => Code::StaleProject,
+            Error::ProjectArchived => Code::ProjectArchived,
+            Error::ConfirmationMismatch => Code::ConfirmationMismatch,
+            Error::ProjectHasDependants { .. } => Code::ProjectHasDependants,
+            Error::UserNotFound { .. } => Code::UserNotFound,
+            Error::UserNotInOrganization { .. } => Code::UserNotInOrganization,
+            Error::AlreadyAMember { .. } => Code::AlreadyAMember,
+            Error::MemberNotFound => Code::MemberNotFound,
+            Error::LastOwner => Code::LastOwner,
             Error::TooManyRows { .. } => Code::QueryTooExpensive,
             Error::ServiceUnavailable => Code::ServiceUnavailable,
             Error::Internal => Code::InternalServerError,
@@ -142,6 +178,12 @@ impl Error {
             Error::DependencyNotFound { index, .. } => {
                 Some(crate::field_path!["dependencyIds", *index])
             }
+            Error::StaleProject { .. } => Some(crate::field_path!["expectedUpdatedAt"]),
+            Error::ConfirmationMismatch => Some(crate::field_path!["confirmSlug"]),
+            Error::UserNotFound { .. }
+            | Error::UserNotInOrganization { .. }
+            | Error::AlreadyAMember { .. } => Some(crate::field_path!["email"]),
+            Error::MemberNotFound => Some(crate::field_path!["userId"]),
             _ => None,
         }
     }
@@ -158,6 +200,16 @@ impl Error {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }
             Error::TooManyRows { max } => Some(json!({ "maxRows": max })),
+            Error::StaleProject { updated_at } => Some(json!({
+                "updatedAt": updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            })),
+            Error::ProjectHasDependants { dependants } => Some(json!({
+                "dependants": dependants
+                    .iter()
+                    .map(|d| json!({ "id": d.id, "slug": d.slug, "deleted": d.deleted }))
+                    .collect::<Vec<_>>()
+            })),
+            Error::AlreadyAMember { user_id } => Some(json!({ "userId": user_id })),
             Error::MaxOrganizationsReached { max, current } => {
                 Some(json!({ "maxOrganizations": max, "currentOrganizations": current }))
             }

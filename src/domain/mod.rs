@@ -9,6 +9,7 @@ mod catalog;
 mod code;
 mod error;
 mod identity;
+mod lifecycle;
 mod names;
 mod organization;
 mod page;
@@ -18,12 +19,18 @@ mod properties;
 mod rules;
 mod slug;
 mod text;
+mod update;
 mod validate;
 
 pub use audit::AuditEvent;
 pub use catalog::{Catalogs, Environment, Region, Runtime};
 pub use error::{Code, Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};
+pub use lifecycle::{
+    Dependant, ProjectAction, check_no_dependants, check_not_stale,
+    check_organization_members_change, check_owners_left, check_project_action, check_project_role,
+    check_room_for, dependency_cycle, next_updated_at,
+};
 pub use organization::{
     CreateOrganization, NewOrganization, schema_error, validate_create_organization,
 };
@@ -38,4 +45,5 @@ pub use slug::{
     RESERVED_ORGANIZATION_SLUGS, SEQUENTIAL_SLUG_ROUNDS, derive_slug, slug_candidate, slug_probes,
     validate_slug,
 };
+pub use update::{Patch, ProjectPatch, SettingsPatch, ValidatedUpdate, validate_update};
 pub use validate::{Validated, validate_create};

@@ -26,6 +26,8 @@ pub struct ProjectFilter {
     pub status: Option<ProjectStatus>,
     /// Matched, case-insensitively, anywhere in the name or the slug.
     pub search: Option<String>,
+    /// Deleted projects (and only those) instead of the others.
+    pub deleted: bool,
 }
 
 #[cfg(test)]

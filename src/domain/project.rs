@@ -104,6 +104,9 @@ pub struct Project {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When it was deleted; a deleted project is purged once the grace
+    /// period has passed.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// What a caller asks for, exactly as sent.

@@ -47,6 +47,7 @@ impl ProjectFilter {
         domain::ProjectFilter {
             status: self.status.map(Into::into),
             search: self.search,
+            deleted: false,
         }
     }
 }

@@ -57,12 +57,23 @@ pub fn graphql_error_at(
 /// Reports every error of a mutation at its path, fields under its
 /// `input` argument; the mutation then returns `null`.
 pub fn report(ctx: &Context<'_>, errors: &[domain::Error]) {
+    report_under(ctx, errors, |_| &["input"]);
+}
+
+/// Reports every error of a mutation at its path, each error's field
+/// under the prefix `prefix` chooses for it (`[]` for a mutation whose
+/// arguments are the fields themselves).
+pub fn report_under(
+    ctx: &Context<'_>,
+    errors: &[domain::Error],
+    prefix: impl Fn(&domain::Error) -> &'static [&'static str],
+) {
     let request_id = ctx
         .data_opt::<RequestContext>()
         .map(|request| request.request_id.as_str())
         .unwrap_or_default();
     for err in errors {
-        let error = graphql_error_at(err, request_id, &["input"]).into_server_error(ctx.item.pos);
+        let error = graphql_error_at(err, request_id, prefix(err)).into_server_error(ctx.item.pos);
         ctx.add_error(ctx.set_error_path(error));
     }
 }

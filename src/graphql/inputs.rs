@@ -2,9 +2,9 @@
 //! checked here beyond what the GraphQL types say: the rules are in
 //! `domain`.
 
-use async_graphql::{ID, InputObject, Json};
+use async_graphql::{ID, InputObject, Json, MaybeUndefined};
 
-use super::types::{Platform, ProjectMode};
+use super::types::{DateTime, Platform, ProjectMode};
 use crate::domain;
 
 /// What a new project should be. Only `name` is required.
@@ -61,7 +61,7 @@ pub struct ProjectSettingsInput {
     pub thumbnail_url: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Default)]
 pub struct DeploymentInput {
     /// An available region of the catalog (see `regions`).
     pub region: String,
@@ -76,7 +76,7 @@ pub struct ChangeRequestEnvironmentInput {
     pub required_approvals: Option<i32>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Default)]
 pub struct ProjectPermissionsInput {
     pub public: Option<bool>,
 }
@@ -157,6 +157,114 @@ impl CreateOrganizationInput {
                 .project_metadata_schema
                 .as_ref()
                 .map(|schema| schema.0.clone()),
+        }
+    }
+}
+
+/// What `updateProject` changes, and on what condition.
+#[derive(InputObject, Debug)]
+pub struct UpdateProjectInput {
+    /// The project to change.
+    pub id: ID,
+    /// The fields to change; every field left out stays as it is.
+    pub patch: ProjectPatchInput,
+    /// The project's `updatedAt` as the caller last read it: when the
+    /// project has changed since, nothing is written and the answer is
+    /// `STALE_PROJECT` with the current `updatedAt`.
+    pub expected_updated_at: Option<DateTime>,
+    /// Echoed back in the payload, nothing more.
+    pub client_mutation_id: Option<String>,
+}
+
+/// Every field of `CreateProjectInput` but `organizationId`, each
+/// optional: left out, a field stays as it is; `null` clears a field that
+/// can be empty (`description`, `deployment`, `featureLimit`, `metadata`,
+/// `settings.thumbnailUrl`, and the lists `dependencyIds` and
+/// `changeRequestEnvironments`) and is refused for the others. The result
+/// is checked by the same rules as a creation.
+#[derive(InputObject, Debug, Default)]
+pub struct ProjectPatchInput {
+    pub name: MaybeUndefined<String>,
+    /// A new slug; the old one stays reserved for the project and still
+    /// finds it (`project(organizationSlug:, slug:)`).
+    pub slug: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+    /// Only the settings given change.
+    pub settings: MaybeUndefined<ProjectSettingsPatchInput>,
+    pub deployment: MaybeUndefined<DeploymentInput>,
+    pub mode: MaybeUndefined<ProjectMode>,
+    pub default_stickiness: MaybeUndefined<String>,
+    pub feature_limit: MaybeUndefined<i32>,
+    /// Replaces the list of enabled environments.
+    pub environments: MaybeUndefined<Vec<String>>,
+    /// Replaces the list of change-request environments.
+    pub change_request_environments: MaybeUndefined<Vec<ChangeRequestEnvironmentInput>>,
+    pub permissions: MaybeUndefined<ProjectPermissionsInput>,
+    /// Replaces the dependencies: live projects of the organization that
+    /// do not depend on this one.
+    pub dependency_ids: MaybeUndefined<Vec<ID>>,
+    pub metadata: MaybeUndefined<Json<serde_json::Value>>,
+}
+
+#[derive(InputObject, Debug, Default)]
+pub struct ProjectSettingsPatchInput {
+    pub default_locale: MaybeUndefined<String>,
+    pub supported_locales: MaybeUndefined<Vec<String>>,
+    pub default_platform: MaybeUndefined<Platform>,
+    pub supported_platforms: MaybeUndefined<Vec<Platform>>,
+    pub thumbnail_url: MaybeUndefined<String>,
+}
+
+fn patch<T, U>(value: &MaybeUndefined<T>, convert: impl FnOnce(&T) -> U) -> domain::Patch<U> {
+    match value {
+        MaybeUndefined::Undefined => domain::Patch::Unchanged,
+        MaybeUndefined::Null => domain::Patch::Clear,
+        MaybeUndefined::Value(value) => domain::Patch::Set(convert(value)),
+    }
+}
+
+impl ProjectPatchInput {
+    pub fn to_domain(&self) -> domain::ProjectPatch {
+        domain::ProjectPatch {
+            name: patch(&self.name, Clone::clone),
+            slug: patch(&self.slug, Clone::clone),
+            description: patch(&self.description, Clone::clone),
+            settings: patch(&self.settings, |settings| domain::SettingsPatch {
+                default_locale: patch(&settings.default_locale, Clone::clone),
+                supported_locales: patch(&settings.supported_locales, Clone::clone),
+                default_platform: patch(&settings.default_platform, |p| (*p).into()),
+                supported_platforms: patch(&settings.supported_platforms, |platforms| {
+                    platforms.iter().map(|p| (*p).into()).collect()
+                }),
+                thumbnail_url: patch(&settings.thumbnail_url, Clone::clone),
+            }),
+            deployment: patch(&self.deployment, |deployment| domain::DeploymentInput {
+                region: deployment.region.clone(),
+                runtime: deployment.runtime.clone(),
+            }),
+            mode: patch(&self.mode, |mode| (*mode).into()),
+            default_stickiness: patch(&self.default_stickiness, Clone::clone),
+            feature_limit: patch(&self.feature_limit, |limit| *limit),
+            environments: patch(&self.environments, Clone::clone),
+            change_request_environments: patch(&self.change_request_environments, |list| {
+                list.iter()
+                    .map(|environment| domain::ChangeRequestInput {
+                        name: environment.name.clone(),
+                        required_approvals: environment.required_approvals,
+                    })
+                    .collect()
+            }),
+            // `permissions: {}` or `{ public: null }` leaves it alone.
+            is_public: match &self.permissions {
+                MaybeUndefined::Value(ProjectPermissionsInput { public: None }) => {
+                    domain::Patch::Unchanged
+                }
+                other => patch(other, |permissions| permissions.public.unwrap_or(false)),
+            },
+            dependency_ids: patch(&self.dependency_ids, |ids| {
+                ids.iter().map(|id| id.0.clone()).collect()
+            }),
+            metadata: patch(&self.metadata, |metadata| metadata.0.clone()),
         }
     }
 }

@@ -77,7 +77,7 @@ pub struct SchemaOptions {
 /// [`RequestContext`] come with each request: a request sent with an
 /// Idempotency-Key runs on a store bound to its claim.
 pub fn build(options: SchemaOptions) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .extension(ErrorCodes {
             introspection: options.introspection,
         })
@@ -91,7 +91,7 @@ pub fn build(options: SchemaOptions) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription)
+    Schema::build(Query, Mutation::default(), EmptySubscription)
         .finish()
         .sdl()
 }

@@ -1,16 +1,28 @@
 //! Mutations. Input problems are reported all at once, one error per
 //! problem at the mutation's path, and the payload is then `null`.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
+use uuid::Uuid;
 
-use super::error::report;
-use super::inputs::{CreateOrganizationInput, CreateProjectInput};
-use super::types::{Organization, Project};
-use super::{Resume, principal, store};
+use super::error::{report, report_under};
+use super::inputs::{CreateOrganizationInput, CreateProjectInput, UpdateProjectInput};
+use super::loaders::ProjectKey;
+use super::types::{DateTime, Organization, OrganizationMember, Project, ProjectMember, Role};
+use super::{Resume, loader, principal, store};
 
 use crate::app;
+use crate::domain;
 
-pub struct Mutation;
+/// Every mutation: creation, and what follows it.
+#[derive(MergedObject, Default)]
+pub struct Mutation(CreateMutation, LifecycleMutation);
+
+#[derive(Default)]
+pub struct CreateMutation;
+
+/// The project lifecycle and members.
+#[derive(Default)]
+pub struct LifecycleMutation;
 
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
@@ -25,7 +37,7 @@ pub struct CreateOrganizationPayload {
 }
 
 #[Object]
-impl Mutation {
+impl CreateMutation {
     /// Creates an organization with the caller as its OWNER, on the FREE
     /// plan, and an `organization.created` audit event.
     async fn create_organization(
@@ -78,5 +90,396 @@ impl Mutation {
                 None
             }
         }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateProjectPayload {
+    pub project: Project,
+    pub client_mutation_id: Option<String>,
+}
+
+/// A project after a change of its state.
+#[derive(SimpleObject)]
+pub struct ProjectPayload {
+    pub project: Project,
+}
+
+#[derive(SimpleObject)]
+pub struct ArchiveProjectPayload {
+    pub project: Project,
+    /// The live projects that depend on the archived one: archiving does
+    /// not stop them, but they may want to know.
+    pub dependants: Vec<Project>,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteProjectPayload {
+    /// The deleted project; it can be brought back with
+    /// `restoreDeletedProject` until `purgeAt`.
+    pub project: Project,
+    /// When the project and its rows are removed for good.
+    pub purge_at: DateTime,
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectMemberPayload {
+    pub project: Project,
+    pub member: ProjectMember,
+}
+
+#[derive(SimpleObject)]
+pub struct OrganizationMemberPayload {
+    pub organization: Organization,
+    pub member: OrganizationMember,
+}
+
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    pub organization: Organization,
+}
+
+/// Errors of a mutation whose arguments are the fields themselves.
+fn report_arguments(ctx: &Context<'_>, errors: &[domain::Error]) {
+    report_under(ctx, errors, |_| &[]);
+}
+
+/// The answer of a mutation with plain arguments: its payload, or `null`
+/// with its errors.
+fn answer<T, U>(
+    ctx: &Context<'_>,
+    res: Result<T, domain::Error>,
+    payload: impl FnOnce(T) -> U,
+) -> Option<U> {
+    match res {
+        Ok(value) => Some(payload(value)),
+        Err(err) => {
+            report_arguments(ctx, &[err]);
+            None
+        }
+    }
+}
+
+fn parse(id: &ID, field: &str) -> Result<Uuid, domain::Error> {
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        domain::Error::bad_input(
+            crate::field_path![field],
+            format!("'{}' is not a valid id (a UUID).", id.as_str()),
+        )
+    })
+}
+
+fn project_member(member: domain::ProjectMember) -> ProjectMember {
+    ProjectMember {
+        user_id: member.user_id,
+        role: member.role.into(),
+        created_at: member.created_at.into(),
+    }
+}
+
+#[Object]
+impl LifecycleMutation {
+    /// Changes a project: every field of the patch optional, checked by
+    /// the same rules as a creation (every problem at once, paths under
+    /// `input.patch`); a new slug keeps the old one reserved and finding
+    /// the project. Organization OWNER/ADMIN, or the project's OWNER.
+    /// Errors: PROJECT_NOT_FOUND, FORBIDDEN, PROJECT_ARCHIVED,
+    /// STALE_PROJECT, SLUG_ALREADY_EXISTS, DEPENDENCY_NOT_FOUND,
+    /// DEPENDENCY_CYCLE and every input code of createProject.
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectInput,
+    ) -> Option<UpdateProjectPayload> {
+        let res = async {
+            let principal = principal(ctx).map_err(|err| vec![err])?;
+            let id = parse(&input.id, "id").map_err(|err| vec![err])?;
+            let update = app::UpdateProject {
+                id,
+                patch: input.patch.to_domain(),
+                expected_updated_at: input.expected_updated_at.map(|at| at.0),
+            };
+            app::update_project(store(ctx), principal, update).await
+        }
+        .await;
+        match res {
+            Ok(project) => Some(UpdateProjectPayload {
+                project: Project(project),
+                client_mutation_id: input.client_mutation_id,
+            }),
+            Err(errors) => {
+                report_under(ctx, &errors, |err| {
+                    match err.field().as_deref().and_then(|field| field.first()) {
+                        Some(domain::Segment::Key(key))
+                            if key == "id" || key == "expectedUpdatedAt" =>
+                        {
+                            &["input"]
+                        }
+                        Some(_) => &["input", "patch"],
+                        None => &[],
+                    }
+                });
+                None
+            }
+        }
+    }
+
+    /// Archives a project: it keeps its slug and rows, leaves the default
+    /// lists' ACTIVE filter and stops counting towards the plan. Archiving
+    /// an archived project changes nothing. Errors: PROJECT_NOT_FOUND,
+    /// FORBIDDEN.
+    async fn archive_project(&self, ctx: &Context<'_>, id: ID) -> Option<ArchiveProjectPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            app::archive_project(store(ctx), principal, parse(&id, "id")?).await
+        }
+        .await;
+        let (project, dependants) = match res {
+            Ok(found) => found,
+            Err(err) => {
+                report_arguments(ctx, &[err]);
+                return None;
+            }
+        };
+        let ids = dependants.iter().map(|dependant| ProjectKey(dependant.id));
+        let mut found = loader(ctx).load_many(ids).await.unwrap_or_default();
+        Some(ArchiveProjectPayload {
+            project: Project(project),
+            dependants: dependants
+                .iter()
+                .filter_map(|dependant| found.remove(&ProjectKey(dependant.id)))
+                .map(Project)
+                .collect(),
+        })
+    }
+
+    /// Makes an archived project active again, if the plan has room.
+    /// Errors: PROJECT_NOT_FOUND, FORBIDDEN, MAX_PROJECTS_REACHED.
+    async fn restore_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            app::restore_project(store(ctx), principal, parse(&id, "id")?).await
+        }
+        .await;
+        answer(ctx, res, |project| ProjectPayload {
+            project: Project(project),
+        })
+    }
+
+    /// Deletes a project: it leaves every list and lookup at once, its
+    /// slugs stay reserved, and it is purged with its rows after the grace
+    /// period (`PROJECT_DELETION_GRACE`). `confirmSlug` must be its current
+    /// slug. Errors: PROJECT_NOT_FOUND, FORBIDDEN, CONFIRMATION_MISMATCH,
+    /// PROJECT_HAS_DEPENDANTS (with the dependants in `details`).
+    async fn delete_project(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        confirm_slug: String,
+    ) -> Option<DeleteProjectPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            app::delete_project(store(ctx), principal, parse(&id, "id")?, &confirm_slug).await
+        }
+        .await;
+        answer(ctx, res, |project| DeleteProjectPayload {
+            purge_at: store(ctx)
+                .purge_at(project.deleted_at.unwrap_or(project.updated_at))
+                .into(),
+            project: Project(project),
+        })
+    }
+
+    /// Brings back a deleted project before it is purged, as it was
+    /// (ACTIVE or ARCHIVED; an ACTIVE one must fit the plan).
+    /// Organization OWNER/ADMIN only. Errors: PROJECT_NOT_FOUND,
+    /// MAX_PROJECTS_REACHED.
+    async fn restore_deleted_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            app::restore_deleted_project(store(ctx), principal, parse(&id, "id")?).await
+        }
+        .await;
+        answer(ctx, res, |project| ProjectPayload {
+            project: Project(project),
+        })
+    }
+
+    /// Adds a member of the project's organization to the project as
+    /// OWNER, MEMBER or VIEWER. Errors: PROJECT_NOT_FOUND, FORBIDDEN,
+    /// USER_NOT_FOUND, USER_NOT_IN_ORGANIZATION, ALREADY_A_MEMBER,
+    /// BAD_USER_INPUT (ADMIN).
+    async fn add_project_member(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        email: String,
+        role: Role,
+    ) -> Option<ProjectMemberPayload> {
+        let change = app::MembershipChange::Add {
+            email,
+            role: role.into(),
+        };
+        self.project_members(ctx, &project_id, change).await
+    }
+
+    /// Changes a project member's role. Errors: PROJECT_NOT_FOUND,
+    /// FORBIDDEN, MEMBER_NOT_FOUND, LAST_OWNER, BAD_USER_INPUT (ADMIN).
+    async fn update_project_member_role(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        user_id: ID,
+        role: Role,
+    ) -> Option<ProjectMemberPayload> {
+        let user_id = match parse(&user_id, "userId") {
+            Ok(id) => id,
+            Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
+        };
+        let change = app::MembershipChange::SetRole {
+            user_id,
+            role: role.into(),
+        };
+        self.project_members(ctx, &project_id, change).await
+    }
+
+    /// Removes a member from a project. Errors: PROJECT_NOT_FOUND,
+    /// FORBIDDEN, MEMBER_NOT_FOUND, LAST_OWNER.
+    async fn remove_project_member(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        user_id: ID,
+    ) -> Option<ProjectPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            let change = app::MembershipChange::Remove {
+                user_id: parse(&user_id, "userId")?,
+            };
+            app::change_project_members(
+                store(ctx),
+                principal,
+                parse(&project_id, "projectId")?,
+                change,
+            )
+            .await
+        }
+        .await;
+        answer(ctx, res, |(project, _)| ProjectPayload {
+            project: Project(project),
+        })
+    }
+
+    /// Adds a user to an organization. OWNER or ADMIN; only an OWNER adds
+    /// an OWNER. Errors: ORGANIZATION_NOT_FOUND, FORBIDDEN, USER_NOT_FOUND,
+    /// ALREADY_A_MEMBER.
+    async fn add_organization_member(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        email: String,
+        role: Role,
+    ) -> Option<OrganizationMemberPayload> {
+        let change = app::MembershipChange::Add {
+            email,
+            role: role.into(),
+        };
+        self.organization_members(ctx, &organization_id, change)
+            .await
+    }
+
+    /// Changes an organization member's role. OWNER or ADMIN; only an
+    /// OWNER makes or demotes an OWNER. Errors: ORGANIZATION_NOT_FOUND,
+    /// FORBIDDEN, MEMBER_NOT_FOUND, LAST_OWNER.
+    async fn update_organization_member_role(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        user_id: ID,
+        role: Role,
+    ) -> Option<OrganizationMemberPayload> {
+        let user_id = match parse(&user_id, "userId") {
+            Ok(id) => id,
+            Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
+        };
+        let change = app::MembershipChange::SetRole {
+            user_id,
+            role: role.into(),
+        };
+        self.organization_members(ctx, &organization_id, change)
+            .await
+    }
+
+    /// Removes a user from an organization and its projects. OWNER or
+    /// ADMIN; only an OWNER removes an OWNER. Errors:
+    /// ORGANIZATION_NOT_FOUND, FORBIDDEN, MEMBER_NOT_FOUND, LAST_OWNER.
+    async fn remove_organization_member(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        user_id: ID,
+    ) -> Option<OrganizationPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            let change = app::MembershipChange::Remove {
+                user_id: parse(&user_id, "userId")?,
+            };
+            let id = parse(&organization_id, "organizationId")?;
+            app::change_organization_members(store(ctx), principal, id, change).await
+        }
+        .await;
+        answer(ctx, res, |(organization, _)| OrganizationPayload {
+            organization: Organization(organization),
+        })
+    }
+}
+
+impl LifecycleMutation {
+    async fn project_members(
+        &self,
+        ctx: &Context<'_>,
+        project_id: &ID,
+        change: app::MembershipChange,
+    ) -> Option<ProjectMemberPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            let id = parse(project_id, "projectId")?;
+            match app::change_project_members(store(ctx), principal, id, change).await? {
+                (project, Some(member)) => Ok((project, member)),
+                (_, None) => Err(domain::Error::Internal),
+            }
+        }
+        .await;
+        answer(ctx, res, |(project, member)| ProjectMemberPayload {
+            project: Project(project),
+            member: project_member(member),
+        })
+    }
+
+    async fn organization_members(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: &ID,
+        change: app::MembershipChange,
+    ) -> Option<OrganizationMemberPayload> {
+        let res = async {
+            let principal = principal(ctx)?;
+            let id = parse(organization_id, "organizationId")?;
+            match app::change_organization_members(store(ctx), principal, id, change).await? {
+                (organization, Some(member)) => Ok((organization, member)),
+                (_, None) => Err(domain::Error::Internal),
+            }
+        }
+        .await;
+        answer(ctx, res, |(organization, member)| {
+            OrganizationMemberPayload {
+                organization: Organization(organization),
+                member: OrganizationMember {
+                    user_id: member.user_id,
+                    role: member.role.into(),
+                    created_at: member.created_at.into(),
+                },
+            }
+        })
     }
 }

@@ -99,12 +99,43 @@ impl Query {
         res.map_err(|err| resolver_error(ctx, &err))
     }
 
-    /// A project of an organization the caller belongs to; `null` otherwise.
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
+    /// A project of an organization the caller belongs to, by `id` or by
+    /// `organizationSlug` and `slug` (a slug it had before a rename finds
+    /// it too); `null` when there is none, it is deleted, or the caller is
+    /// not a member.
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        organization_slug: Option<String>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Project>> {
         let res = async {
-            principal(ctx)?;
-            let id = parse_id(&id, "id")?;
-            let Some(project) = loader(ctx).load_one(ProjectKey(id)).await? else {
+            let viewer = principal(ctx)?.user_id;
+            let project = match (id, organization_slug, slug) {
+                (Some(id), None, None) => {
+                    let id = parse_id(&id, "id")?;
+                    loader(ctx).load_one(ProjectKey(id)).await?
+                }
+                (None, Some(organization_slug), Some(slug)) => {
+                    let found = store(ctx)
+                        .organization_by_slug_for(&organization_slug, viewer)
+                        .await?;
+                    match found {
+                        Some((organization, Some(_))) => {
+                            store(ctx).project_by_slug(organization.id, &slug).await?
+                        }
+                        _ => None,
+                    }
+                }
+                _ => {
+                    return Err(domain::Error::bad_input(
+                        field_path!["id"],
+                        "Give either 'id', or both 'organizationSlug' and 'slug'.",
+                    ));
+                }
+            };
+            let Some(project) = project else {
                 return Ok(None);
             };
             Ok(is_member(ctx, project.organization_id)

@@ -205,6 +205,75 @@ impl Organization {
         .await;
         res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
+    /// A project of the organization by its slug, or by a slug it had
+    /// before a rename; `null` when there is none (or it is deleted).
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<Project>> {
+        store(ctx)
+            .project_by_slug(self.0.id, &slug)
+            .await
+            .map(|project| project.map(Project))
+            .map_err(|err| resolver_error(ctx, &err))
+    }
+    /// The organization's deleted projects, not yet purged, in creation
+    /// order: for its OWNERs and ADMINs (FORBIDDEN for other members).
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn deleted_projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<ProjectConnection>> {
+        let res = async {
+            let role = loader(ctx).load_one(ViewerRoleKey(self.0.id)).await?;
+            if !matches!(role, Some(domain::Role::Owner | domain::Role::Admin)) {
+                return Err(domain::Error::Forbidden);
+            }
+            let first = domain::page_size(first)?;
+            let after = after
+                .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
+                .transpose()?;
+            let filter = domain::ProjectFilter {
+                deleted: true,
+                ..domain::ProjectFilter::default()
+            };
+            let page = store(ctx)
+                .projects_page(self.0.id, &filter, after, first, true)
+                .await?;
+            loader(ctx).loader().charge(page.items.len())?;
+            Ok(Some(ProjectConnection {
+                organization_id: self.0.id,
+                filter,
+                has_previous_page: after.is_some(),
+                page,
+            }))
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
+    }
+    /// Who is in the organization, oldest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationMember>> {
+        let members = store(ctx)
+            .organization_members(self.0.id)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        loader(ctx)
+            .loader()
+            .charge(members.len())
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(members
+            .into_iter()
+            .map(|member| OrganizationMember {
+                user_id: member.user_id,
+                role: member.role.into(),
+                created_at: member.created_at.into(),
+            })
+            .collect())
+    }
     /// What happened in the organization, newest first.
     #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn audit_events(
@@ -285,6 +354,23 @@ impl ProjectMember {
     }
 }
 
+/// A user's membership of an organization.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct OrganizationMember {
+    #[graphql(skip)]
+    pub user_id: uuid::Uuid,
+    pub role: Role,
+    pub created_at: DateTime,
+}
+
+#[ComplexObject]
+impl OrganizationMember {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        load_user(ctx, self.user_id).await
+    }
+}
+
 async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> async_graphql::Result<Option<User>> {
     let user = loader(ctx)
         .load_one(UserKey(id))
@@ -331,8 +417,21 @@ impl Project {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// ACTIVE or ARCHIVED; a deleted project keeps the status it had, to
+    /// come back with (see `deletedAt`).
     async fn status(&self) -> ProjectStatus {
         self.0.status.into()
+    }
+    /// Set on a deleted project (listed only in
+    /// `Organization.deletedProjects`).
+    async fn deleted_at(&self) -> Option<DateTime> {
+        self.0.deleted_at.map(Into::into)
+    }
+    /// When a deleted project is removed for good.
+    async fn purge_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0
+            .deleted_at
+            .map(|deleted_at| store(ctx).purge_at(deleted_at).into())
     }
     async fn stage(&self) -> ProjectStage {
         self.0.stage.into()

@@ -10,6 +10,8 @@ mod catalog;
 mod error;
 mod idempotency;
 mod identity;
+mod lifecycle;
+mod members;
 mod projects;
 mod reads;
 
@@ -52,6 +54,7 @@ pub struct Store {
     /// SQLite's writers in this process, one at a time.
     writers: Arc<Mutex<()>>,
     lock_timeout: Duration,
+    deletion_grace: Duration,
 }
 
 /// A request's idempotency claim, and whether one of its creates has
@@ -70,7 +73,12 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// The most organizations one user may own besides the personal one.
     pub max_organizations_per_user: u32,
+    /// How long a deleted project can be brought back before it is purged.
+    pub deletion_grace: Duration,
 }
+
+/// The default of [`StoreOptions::deletion_grace`]: 7 days.
+pub const DEFAULT_DELETION_GRACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
@@ -79,6 +87,7 @@ impl StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             max_connections: 16,
             max_organizations_per_user: 10,
+            deletion_grace: DEFAULT_DELETION_GRACE,
         }
     }
 }
@@ -146,6 +155,7 @@ impl Store {
             catalogs: catalog::CatalogCache::default(),
             writers: Arc::new(Mutex::new(())),
             lock_timeout,
+            deletion_grace: options.deletion_grace,
         })
     }
 

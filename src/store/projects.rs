@@ -26,6 +26,7 @@ use crate::domain::{
 };
 use crate::entity::{
     audit_event, organization, project, project_dependency, project_environment, project_member,
+    project_slug,
 };
 
 impl Store {
@@ -203,6 +204,7 @@ fn project_for(
         created_by: principal.user_id,
         created_at: now,
         updated_at: now,
+        deleted_at: None,
     }
 }
 
@@ -321,7 +323,8 @@ async fn organization_facts(
     let current_projects = if organization.plan.max_projects().is_some() {
         project::Entity::find()
             .filter(project::Column::OrganizationId.eq(organization.id))
-            .filter(project::Column::ArchivedAt.is_null())
+            .filter(project::Column::Status.eq(ProjectStatus::Active.as_str()))
+            .filter(project::Column::DeletedAt.is_null())
             .count(txn)
             .await
             .map_err(internal)? as i64
@@ -333,11 +336,11 @@ async fn organization_facts(
         .max_projects()
         .is_some_and(|max| current_projects >= max);
     let slugs_among = |candidates: Vec<String>| async move {
-        let taken: HashSet<String> = project::Entity::find()
+        let taken: HashSet<String> = project_slug::Entity::find()
             .select_only()
-            .column(project::Column::Slug)
-            .filter(project::Column::OrganizationId.eq(organization.id))
-            .filter(project::Column::Slug.is_in(candidates))
+            .column(project_slug::Column::Slug)
+            .filter(project_slug::Column::OrganizationId.eq(organization.id))
+            .filter(project_slug::Column::Slug.is_in(candidates))
             .into_tuple::<String>()
             .all(txn)
             .await
@@ -421,11 +424,16 @@ async fn insert_project(
 }
 
 /// A failed insert: a taken slug is the caller's problem, the rest ours.
-fn insert_error(err: sea_orm::DbErr, project: &Project) -> domain::Error {
+pub(super) fn insert_error(err: sea_orm::DbErr, project: &Project) -> domain::Error {
     if violates_unique(
         &err,
         "projects_organization_id_slug_key",
         "projects",
+        &["organization_id", "slug"],
+    ) || violates_unique(
+        &err,
+        "project_slugs_pkey",
+        "project_slugs",
         &["organization_id", "slug"],
     ) {
         domain::Error::SlugAlreadyExists {
@@ -438,7 +446,10 @@ fn insert_error(err: sea_orm::DbErr, project: &Project) -> domain::Error {
 
 /// One INSERT per table a new project writes to.
 fn insert_statements(backend: DbBackend, project: &Project, new: &NewProject) -> Vec<Statement> {
-    let mut statements = vec![project::Entity::insert(project_row(project)).build(backend)];
+    let mut statements = vec![
+        project::Entity::insert(project_row(project)).build(backend),
+        project_slug::Entity::insert(slug_row(project, &project.slug)).build(backend),
+    ];
     let environment_rows = environment_rows(project);
     if !environment_rows.is_empty() {
         statements.push(project_environment::Entity::insert_many(environment_rows).build(backend));
@@ -530,7 +541,7 @@ fn renumber(sql: &str, offset: usize) -> String {
 
 /// One row per environment that is enabled or has change requests (a
 /// change-request environment need not be enabled).
-fn environment_rows(project: &Project) -> Vec<project_environment::ActiveModel> {
+pub(super) fn environment_rows(project: &Project) -> Vec<project_environment::ActiveModel> {
     let mut names: Vec<&str> = project.environments.iter().map(String::as_str).collect();
     for environment in &project.change_request_environments {
         if !names.contains(&environment.name.as_str()) {
@@ -558,7 +569,17 @@ fn environment_rows(project: &Project) -> Vec<project_environment::ActiveModel> 
         .collect()
 }
 
-fn project_row(project: &Project) -> project::ActiveModel {
+/// The row that reserves `slug` in the project's organization for it.
+pub(super) fn slug_row(project: &Project, slug: &str) -> project_slug::ActiveModel {
+    project_slug::ActiveModel {
+        organization_id: Set(project.organization_id),
+        slug: Set(slug.to_owned()),
+        project_id: Set(project.id),
+        created_at: Set(Utc::now()),
+    }
+}
+
+pub(super) fn project_row(project: &Project) -> project::ActiveModel {
     let settings = &project.settings;
     project::ActiveModel {
         id: Set(project.id),
@@ -587,7 +608,8 @@ fn project_row(project: &Project) -> project::ActiveModel {
         deployment_runtime: Set(project.deployment.as_ref().map(|d| d.runtime.clone())),
         metadata: Set(project.metadata.clone()),
         created_by: Set(project.created_by),
-        archived_at: Set(None),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
         created_at: Set(project.created_at),
         updated_at: Set(project.updated_at),
     }
@@ -655,6 +677,7 @@ pub(super) fn project_from(
         created_by: model.created_by,
         created_at: model.created_at,
         updated_at: model.updated_at,
+        deleted_at: model.deleted_at,
     })
 }
 

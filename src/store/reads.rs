@@ -90,65 +90,15 @@ impl Store {
             .collect())
     }
 
-    /// Projects with their environments and dependencies: three statements
-    /// whatever the number of ids.
+    /// Projects with their environments and dependencies, deleted ones
+    /// left out: three statements whatever the number of ids.
     pub async fn projects_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Project>, domain::Error> {
         let query = project::Entity::find()
             .filter(project::Column::Id.is_in(ids.iter().copied()))
+            .filter(project::Column::DeletedAt.is_null())
             .order_by_asc(project::Column::Id);
         let rows = readable_rows(&self.conn(), query, project::Column::Id).await?;
-        self.complete_projects(rows, true).await
-    }
-
-    /// Adds environments and, if `with_dependencies`, dependencies to
-    /// project rows (without, `dependency_ids` is left empty: for a page
-    /// whose selection does not ask for them, one statement fewer).
-    async fn complete_projects(
-        &self,
-        rows: Vec<project::Model>,
-        with_dependencies: bool,
-    ) -> Result<Vec<Project>, domain::Error> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let mut environments: HashMap<Uuid, Vec<project_environment::Model>> = HashMap::new();
-        for row in project_environment::Entity::find()
-            .filter(project_environment::Column::ProjectId.is_in(ids.iter().copied()))
-            .order_by_asc(project_environment::Column::Position)
-            .all(&self.conn())
-            .await
-            .map_err(internal)?
-        {
-            environments.entry(row.project_id).or_default().push(row);
-        }
-        let mut dependencies: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        let dependency_rows = if with_dependencies {
-            project_dependency::Entity::find()
-                .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
-                .order_by_asc(project_dependency::Column::DependsOnId)
-                .all(&self.conn())
-                .await
-                .map_err(internal)?
-        } else {
-            Vec::new()
-        };
-        for row in dependency_rows {
-            dependencies
-                .entry(row.project_id)
-                .or_default()
-                .push(row.depends_on_id);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let id = row.id;
-                project_from(
-                    row,
-                    environments.remove(&id).unwrap_or_default(),
-                    dependencies.remove(&id).unwrap_or_default(),
-                )
-            })
-            .collect()
+        complete_rows(&self.conn(), rows, true).await
     }
 
     /// The members of each project, oldest first.
@@ -197,9 +147,7 @@ impl Store {
         }
         let page = fetch_page(&self.conn(), query, project::Column::Id, first).await?;
         Ok(Page {
-            items: self
-                .complete_projects(page.items, with_dependencies)
-                .await?,
+            items: complete_rows(&self.conn(), page.items, with_dependencies).await?,
             has_next_page: page.has_next_page,
         })
     }
@@ -243,6 +191,57 @@ impl Store {
             .await
             .map_err(internal)
     }
+}
+
+/// Adds environments and, if `with_dependencies`, dependencies to
+/// project rows (without, `dependency_ids` is left empty: for a page
+/// whose selection does not ask for them, one statement fewer).
+pub(super) async fn complete_rows(
+    conn: &impl ConnectionTrait,
+    rows: Vec<project::Model>,
+    with_dependencies: bool,
+) -> Result<Vec<Project>, domain::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut environments: HashMap<Uuid, Vec<project_environment::Model>> = HashMap::new();
+    for row in project_environment::Entity::find()
+        .filter(project_environment::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(project_environment::Column::Position)
+        .all(conn)
+        .await
+        .map_err(internal)?
+    {
+        environments.entry(row.project_id).or_default().push(row);
+    }
+    let mut dependencies: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let dependency_rows = if with_dependencies {
+        project_dependency::Entity::find()
+            .filter(project_dependency::Column::ProjectId.is_in(ids.iter().copied()))
+            .order_by_asc(project_dependency::Column::DependsOnId)
+            .all(conn)
+            .await
+            .map_err(internal)?
+    } else {
+        Vec::new()
+    };
+    for row in dependency_rows {
+        dependencies
+            .entry(row.project_id)
+            .or_default()
+            .push(row.depends_on_id);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            project_from(
+                row,
+                environments.remove(&id).unwrap_or_default(),
+                dependencies.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// Reads one row more than the page holds, to know whether more follow.
@@ -302,6 +301,11 @@ async fn readable_rows<E: EntityTrait>(
 fn filtered_projects(organization_id: Uuid, filter: &ProjectFilter) -> Select<project::Entity> {
     let mut query =
         project::Entity::find().filter(project::Column::OrganizationId.eq(organization_id));
+    query = if filter.deleted {
+        query.filter(project::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(project::Column::DeletedAt.is_null())
+    };
     if let Some(status) = filter.status {
         query = query.filter(project::Column::Status.eq(status.as_str()));
     }

@@ -242,16 +242,26 @@ async fn the_plan_limit_counts_projects_of_the_organization() {
 async fn archived_projects_keep_their_slug_but_free_a_plan_slot() {
     let app = spawn_app().await;
     let ada = app.create_user("ada@example.com").await;
+    let mut first = None;
     for n in 0..10 {
         let body = app
             .create_project(&ada, json!({ "name": format!("Old {n}") }))
             .await;
         assert!(body.get("errors").is_none(), "{body}");
+        first.get_or_insert_with(|| project(&body)["id"].clone());
     }
-    app.execute(
-        "UPDATE projects SET archived_at = created_at, status = 'archived' WHERE slug = 'old-0'",
-    )
-    .await;
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            "mutation($id: ID!) { archiveProject(id: $id) { project { slug status } } }",
+            json!({ "id": first }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["archiveProject"]["project"],
+        json!({ "slug": "old-0", "status": "ARCHIVED" }),
+        "{body}"
+    );
 
     // The archived project no longer counts against the limit of 10…
     let body = app.create_project(&ada, json!({ "name": "Old 0" })).await;
