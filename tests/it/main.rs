@@ -22,6 +22,7 @@ mod hostile;
 mod http;
 mod idempotency;
 mod leaks;
+mod lifecycle;
 mod limits;
 mod openapi;
 mod outage;
