@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use projects_api::domain::Plan;
 
 use crate::helpers::{
-    Replica, TestApp, TestUser, create_project_at, error_codes, project, spawn_app,
+    Replica, TestApp, TestUser, create_many, create_project_at, error_codes, project, spawn_app,
 };
 
 /// Sends `n` creates with `input`, alternating between the two servers.
@@ -126,3 +126,255 @@ async fn thirty_concurrent_creates_of_one_name_get_thirty_distinct_slugs() {
         .collect();
     assert_eq!(slugs, want);
 }
+
+/// Sends one GraphQL request as `user` to the server at `address`.
+async fn graphql_at(
+    app: &TestApp,
+    address: &str,
+    user: &TestUser,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let response = app
+        .client
+        .post(format!("{address}/graphql"))
+        .bearer_auth(&user.token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("the request is sent");
+    response.json().await.expect("a JSON body")
+}
+
+/// Sends each `(query, variables)` at once, alternating between the two
+/// servers.
+async fn race_requests(
+    app: &TestApp,
+    replica: &str,
+    user: &TestUser,
+    requests: Vec<(&str, Value)>,
+) -> Vec<Value> {
+    let sent = requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, (query, variables))| {
+            let address = if i % 2 == 0 {
+                app.address.clone()
+            } else {
+                replica.to_owned()
+            };
+            async move { graphql_at(app, &address, user, query, variables).await }
+        });
+    join_all(sent).await
+}
+
+fn succeeded(bodies: &[Value], field: &str) -> usize {
+    bodies
+        .iter()
+        .filter(|body| body["data"][field].is_object())
+        .count()
+}
+
+/// Every error code of the answers, sorted, deduplicated.
+fn codes_of(bodies: &[Value]) -> Vec<String> {
+    let mut codes: Vec<String> = bodies.iter().flat_map(error_codes).collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+#[tokio::test]
+async fn twenty_concurrent_restores_into_two_free_places_restore_exactly_two() {
+    let (app, replica, ada) = two_servers(Plan::Enterprise).await;
+    let ids = create_many(&app, &ada, 28, "Project").await;
+    for id in &ids[..20] {
+        let body = graphql_at(&app, &app.address, &ada, ARCHIVE, json!({ "id": id })).await;
+        assert_eq!(
+            body["data"]["archiveProject"]["project"]["status"], "ARCHIVED",
+            "{body}"
+        );
+    }
+    // 8 active of FREE's 10.
+    app.store
+        .set_plan(&ada.organization_slug, Plan::Free)
+        .await
+        .unwrap();
+
+    let restores = ids[..20]
+        .iter()
+        .map(|id| (RESTORE, json!({ "id": id })))
+        .collect();
+    let bodies = race_requests(&app, &replica.address, &ada, restores).await;
+
+    assert_eq!(succeeded(&bodies, "restoreProject"), 2, "{bodies:?}");
+    assert_eq!(codes_of(&bodies), ["MAX_PROJECTS_REACHED"]);
+    assert_eq!(bodies.iter().flat_map(error_codes).count(), 18);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM projects WHERE status = 'active'")
+            .await,
+        10
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'project.restored'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_updates_from_one_read_let_exactly_one_win() {
+    let (app, replica, ada) = two_servers(Plan::Pro).await;
+    let body = app.create_project(&ada, json!({ "name": "Shared" })).await;
+    let id = project(&body)["id"].clone();
+    let seen = project(&body)["updatedAt"].clone();
+
+    let updates = (0..10)
+        .map(|n| {
+            let input = json!({ "id": id, "expectedUpdatedAt": seen, "patch": { "name": format!("Writer {n}") } });
+            (UPDATE, json!({ "input": input }))
+        })
+        .collect();
+    let bodies = race_requests(&app, &replica.address, &ada, updates).await;
+
+    assert_eq!(succeeded(&bodies, "updateProject"), 1, "{bodies:?}");
+    assert_eq!(codes_of(&bodies), ["STALE_PROJECT"]);
+    assert_eq!(bodies.iter().flat_map(error_codes).count(), 9);
+    let winner = bodies
+        .iter()
+        .find_map(|body| body["data"]["updateProject"]["project"]["name"].as_str())
+        .unwrap();
+    let body = graphql_at(
+        &app,
+        &app.address,
+        &ada,
+        "query($id: ID!) { project(id: $id) { name } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(body["data"]["project"]["name"], winner);
+}
+
+/// On Enterprise a create is the one guarded statement on PostgreSQL, on
+/// Pro the locked path: against a rename, the slug goes to exactly one.
+#[tokio::test]
+async fn a_create_and_a_rename_to_one_slug_leave_it_to_exactly_one() {
+    for plan in [Plan::Pro, Plan::Enterprise] {
+        let (app, replica, ada) = two_servers(plan).await;
+        let ids = create_many(&app, &ada, 10, "Renamed").await;
+        let mut requests = Vec::new();
+        for (n, id) in ids.iter().enumerate() {
+            let slug = format!("wanted-{n}");
+            let create = json!({ "input": { "organizationId": ada.organization_id, "name": "Wanted", "slug": slug } });
+            let rename = json!({ "input": { "id": id, "patch": { "slug": slug } } });
+            requests.push((crate::helpers::CREATE_PROJECT, create));
+            requests.push((UPDATE, rename));
+        }
+        let bodies = race_requests(&app, &replica.address, &ada, requests).await;
+
+        for pair in bodies.chunks(2) {
+            let created = pair[0]["data"]["createProject"].is_object();
+            let renamed = pair[1]["data"]["updateProject"].is_object();
+            assert!(created != renamed, "{plan:?}: {pair:?}");
+            assert_eq!(codes_of(pair), ["SLUG_ALREADY_EXISTS"], "{plan:?}");
+        }
+        for n in 0..10 {
+            let body = graphql_at(
+                &app,
+                &app.address,
+                &ada,
+                "query($o: String!, $s: String!) { project(organizationSlug: $o, slug: $s) { slug } }",
+                json!({ "o": ada.organization_slug, "s": format!("wanted-{n}") }),
+            )
+            .await;
+            assert_eq!(
+                body["data"]["project"]["slug"],
+                format!("wanted-{n}"),
+                "{body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn removing_the_last_two_owners_at_once_keeps_one() {
+    let (app, replica, ada) = two_servers(Plan::Pro).await;
+    let bob = app.create_user("bob@example.com").await;
+    app.store
+        .add_member(
+            &ada.organization_slug,
+            "bob@example.com",
+            projects_api::domain::Role::Owner,
+        )
+        .await
+        .unwrap();
+    let body = app
+        .create_project(
+            &ada,
+            json!({ "name": "Owned", "organizationId": ada.organization_id }),
+        )
+        .await;
+    let project_id = project(&body)["id"].clone();
+    let add = "mutation($p: ID!) { addProjectMember(projectId: $p, email: \"bob@example.com\", role: OWNER) { member { role } } }";
+    let body = graphql_at(&app, &app.address, &ada, add, json!({ "p": project_id })).await;
+    assert_eq!(
+        body["data"]["addProjectMember"]["member"]["role"], "OWNER",
+        "{body}"
+    );
+
+    let remove_project = "mutation($p: ID!, $u: ID!) { removeProjectMember(projectId: $p, userId: $u) { project { id } } }";
+    let bodies = race_requests(
+        &app,
+        &replica.address,
+        &ada,
+        vec![
+            (remove_project, json!({ "p": project_id, "u": ada.id })),
+            (remove_project, json!({ "p": project_id, "u": bob.id })),
+        ],
+    )
+    .await;
+    assert_eq!(succeeded(&bodies, "removeProjectMember"), 1, "{bodies:?}");
+    assert_eq!(
+        bodies.iter().flat_map(error_codes).collect::<Vec<_>>(),
+        ["LAST_OWNER"]
+    );
+
+    let remove_member = "mutation($o: ID!, $u: ID!) { removeOrganizationMember(organizationId: $o, userId: $u) { organization { id } } }";
+    let bodies = race_requests(
+        &app,
+        &replica.address,
+        &ada,
+        vec![
+            (
+                remove_member,
+                json!({ "o": ada.organization_id, "u": bob.id }),
+            ),
+            (
+                remove_member,
+                json!({ "o": ada.organization_id, "u": ada.id }),
+            ),
+        ],
+    )
+    .await;
+    // Ada removing herself first leaves Bob as the last OWNER; Bob
+    // removed first leaves Ada: either way one goes, one stays.
+    assert_eq!(
+        succeeded(&bodies, "removeOrganizationMember"),
+        1,
+        "{bodies:?}"
+    );
+    let codes = codes_of(&bodies);
+    assert!(
+        codes == ["LAST_OWNER"] || codes == ["ORGANIZATION_NOT_FOUND"],
+        "{bodies:?}"
+    );
+    // One OWNER left in Ada's organization, plus Bob in his own.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM organization_members WHERE role = 'OWNER'")
+            .await,
+        2
+    );
+}
+
+const ARCHIVE: &str = "mutation($id: ID!) { archiveProject(id: $id) { project { status } } }";
+const RESTORE: &str = "mutation($id: ID!) { restoreProject(id: $id) { project { status } } }";
+const UPDATE: &str = "mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { name slug } } }";
