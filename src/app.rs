@@ -37,9 +37,14 @@ pub async fn create_organization(
         .map_err(|err| vec![err])
 }
 
-/// The project a retried Idempotency-Key created the first time.
+/// The project a retried Idempotency-Key created the first time; it may
+/// have been deleted since.
 pub async fn resume_project(store: &Store, id: Uuid) -> Result<Project, Vec<domain::Error>> {
-    resumed(store.projects_by_ids(&[id]).await)
+    match store.project_by_id(id).await {
+        Ok(Some(project)) => Ok(project),
+        Ok(None) => Err(vec![domain::Error::ProjectNotFound]),
+        Err(err) => Err(vec![err]),
+    }
 }
 
 /// The organization a retried Idempotency-Key created the first time.
