@@ -91,6 +91,23 @@ pub fn check_project_role(role: Role) -> Result<(), Error> {
     }
 }
 
+/// The longest email address there can be (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// An email to find a user by: a bounded string with an `@`, so that a
+/// lookup and the error that echoes it stay small.
+pub fn check_email(email: &str) -> Result<(), Error> {
+    let email = email.trim();
+    if email.is_empty() || email.len() > MAX_EMAIL_LEN || !email.contains('@') {
+        Err(Error::bad_input(
+            crate::field_path!["email"],
+            format!("Give an email address of at most {MAX_EMAIL_LEN} characters."),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A membership change that would leave no OWNER is refused.
 pub fn check_owners_left(owners_after: usize) -> Result<(), Error> {
     if owners_after == 0 {

@@ -27,7 +27,7 @@ pub use catalog::{Catalogs, Environment, Region, Runtime};
 pub use error::{Code, Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};
 pub use lifecycle::{
-    Dependant, ProjectAction, check_no_dependants, check_not_stale,
+    Dependant, MAX_EMAIL_LEN, ProjectAction, check_email, check_no_dependants, check_not_stale,
     check_organization_members_change, check_owners_left, check_project_action, check_project_role,
     check_room_for, dependency_cycle, next_updated_at,
 };

@@ -112,15 +112,14 @@ impl Store {
         id: Uuid,
         action: ProjectAction,
     ) -> Result<Held, domain::Error> {
+        // Who is asking is settled before any lock is taken: a stranger
+        // never holds an organization's lock (or SQLite's write turn),
+        // so cannot slow its members down. Checked again under the lock.
+        let organization_id = self
+            .project_organization_for(id, principal.user_id)
+            .await?
+            .ok_or(domain::Error::ProjectNotFound)?;
         let txn = self.begin_write().await?;
-        let organization_id: Option<Uuid> = project::Entity::find_by_id(id)
-            .select_only()
-            .column(project::Column::OrganizationId)
-            .into_tuple()
-            .one(&*txn)
-            .await
-            .map_err(internal)?;
-        let organization_id = organization_id.ok_or(domain::Error::ProjectNotFound)?;
         let (organization, role) = organization_with_role(
             &*txn,
             "o.id",
@@ -157,6 +156,34 @@ impl Store {
             project,
             actor: principal.user_id,
         })
+    }
+
+    /// The organization of project `id`, if `user_id` is a member of it:
+    /// one statement, no lock.
+    async fn project_organization_for(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<Uuid>, domain::Error> {
+        let backend = self.db.get_database_backend();
+        let (project, user) = match backend {
+            DbBackend::Postgres => ("$1", "$2"),
+            _ => ("?1", "?2"),
+        };
+        let sql = format!(
+            "SELECT p.organization_id FROM projects p JOIN organization_members m \
+             ON m.organization_id = p.organization_id AND m.user_id = {user} WHERE p.id = {project}"
+        );
+        let statement = Statement::from_sql_and_values(backend, sql, [id.into(), user_id.into()]);
+        match self
+            .conn()
+            .query_one_raw(statement)
+            .await
+            .map_err(internal)?
+        {
+            Some(row) => Ok(Some(row.try_get("", "organization_id").map_err(internal)?)),
+            None => Ok(None),
+        }
     }
 
     /// Archives a project (it keeps its slug and rows, and stops counting
@@ -292,6 +319,19 @@ impl Store {
         let mut purged = 0;
         loop {
             let cutoff = Utc::now() - self.deletion_grace;
+            // Most minutes there is nothing to purge: looked up on the
+            // index without a write transaction.
+            let due = project::Entity::find()
+                .select_only()
+                .column(project::Column::Id)
+                .filter(project::Column::DeletedAt.lt(cutoff))
+                .into_tuple::<Uuid>()
+                .one(&self.conn())
+                .await
+                .map_err(internal)?;
+            if due.is_none() {
+                return Ok(purged);
+            }
             let txn = self.begin_write().await?;
             let mut query = project::Entity::find()
                 .filter(project::Column::DeletedAt.lt(cutoff))

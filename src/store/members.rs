@@ -32,6 +32,7 @@ impl Store {
         role: Role,
     ) -> Result<(Project, ProjectMember), domain::Error> {
         domain::check_project_role(role)?;
+        domain::check_email(email)?;
         let held = self
             .hold_project(principal, project_id, ProjectAction::ManageMembers)
             .await?;
@@ -166,6 +167,7 @@ impl Store {
         email: &str,
         role: Role,
     ) -> Result<(Organization, ProjectMember), domain::Error> {
+        domain::check_email(email)?;
         let (txn, organization, caller) =
             self.hold_organization(principal, organization_id).await?;
         check_organization_members_change(caller, None, Some(role))?;
@@ -343,6 +345,14 @@ impl Store {
         principal: Principal,
         organization_id: Uuid,
     ) -> Result<(super::WriteTxn, Organization, Option<Role>), domain::Error> {
+        // A stranger is turned away before any lock is taken.
+        if self
+            .roles_in(principal.user_id, &[organization_id])
+            .await?
+            .is_empty()
+        {
+            return Err(domain::Error::OrganizationNotFound);
+        }
         let txn = self.begin_write().await?;
         let (organization, role) = organization_with_role(
             &*txn,

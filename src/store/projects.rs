@@ -361,6 +361,7 @@ async fn organization_facts(
             .select_only()
             .column(project::Column::Id)
             .filter(project::Column::OrganizationId.eq(organization.id))
+            .filter(project::Column::DeletedAt.is_null())
             .filter(project::Column::Id.is_in(new.dependency_ids.iter().map(|(_, id)| *id)))
             .into_tuple::<Uuid>()
             .all(txn)

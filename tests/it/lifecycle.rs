@@ -487,6 +487,14 @@ async fn a_deleted_project_leaves_every_lookup_keeps_its_slug_and_can_come_back(
     .await;
     assert_eq!(body["data"]["project"], Value::Null, "{body}");
     assert_eq!(body["data"]["organization"]["projects"]["totalCount"], 0);
+    // …no new project may depend on it…
+    let body = app
+        .create_project(
+            &ada,
+            json!({ "name": "Web", "dependencyIds": [doomed["id"]] }),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["DEPENDENCY_NOT_FOUND"], "{body}");
     // …its slug stays reserved…
     let body = app
         .create_project(&ada, json!({ "name": "Doomed", "slug": "doomed" }))
@@ -698,6 +706,7 @@ async fn project_members_are_managed_with_the_last_owner_kept() {
     let id = &created["id"];
     let add = "mutation($p: ID!, $e: String!, $r: Role!) { addProjectMember(projectId: $p, email: $e, role: $r) { member { role user { id email } } project { members { role user { email } } } } }";
 
+    let long_email = format!("{}@example.com", "x".repeat(300));
     for (email, role, code, field) in [
         (
             "nobody@example.com",
@@ -721,6 +730,12 @@ async fn project_members_are_managed_with_the_last_owner_kept() {
             "ada@example.com",
             "MEMBER",
             "ALREADY_A_MEMBER",
+            json!(["email"]),
+        ),
+        (
+            long_email.as_str(),
+            "MEMBER",
+            "BAD_USER_INPUT",
             json!(["email"]),
         ),
     ] {
