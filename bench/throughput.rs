@@ -99,6 +99,7 @@ async fn main() {
         rate_limit: None,
         connections: Default::default(),
         max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
+        cors: Default::default(),
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");

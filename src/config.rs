@@ -104,6 +104,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
 
+    /// Origins whose pages may call the API from a browser, comma-separated
+    /// (`https://app.example.com,https://admin.example.com`), or `*` for
+    /// any; none by default. Tokens travel in the Authorization header, so
+    /// credentials (cookies) are never allowed.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -120,6 +127,37 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     pub connections: ConnectionLimits,
     pub max_rows_per_request: usize,
+    /// Which browser origins may call the API.
+    pub cors: Cors,
+}
+
+/// Which browser origins may call the API (CORS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cors {
+    /// None: no CORS headers, preflights are refused.
+    #[default]
+    Off,
+    /// Any origin (`*`), without credentials.
+    AnyOrigin,
+    /// These origins exactly (scheme, host and port).
+    Origins(Vec<String>),
+}
+
+impl Cors {
+    pub fn from_list(origins: &[String]) -> Cors {
+        let origins: Vec<String> = origins
+            .iter()
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        if origins.iter().any(|origin| origin == "*") {
+            Cors::AnyOrigin
+        } else if origins.is_empty() {
+            Cors::Off
+        } else {
+            Cors::Origins(origins)
+        }
+    }
 }
 
 /// Requests per second and burst for each API token.
@@ -150,6 +188,7 @@ impl Config {
                 max_connections: serve.max_connections.max(1),
             },
             max_rows_per_request: serve.max_rows_per_request,
+            cors: Cors::from_list(&serve.cors_allowed_origins),
         }
     }
 }

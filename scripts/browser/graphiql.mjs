@@ -20,6 +20,29 @@ try {
     blocked.push(url);
     return route.abort();
   });
+  // First visit, no token: introspection (docs, autocomplete) must work
+  // and nothing may answer with an error.
+  const fresh = await context.newPage();
+  const refusals = [];
+  fresh.on('pageerror', (err) => errors.push(String(err)));
+  fresh.on('response', async (response) => {
+    if (!response.url().startsWith(`${base}/graphql`) || response.request().method() !== 'POST') return;
+    const body = await response.text().catch(() => '');
+    if (response.status() !== 200 || body.includes('"errors"')) refusals.push(`${response.status()} ${body.slice(0, 200)}`);
+  });
+  await fresh.goto(`${base}/graphql`, { waitUntil: 'networkidle' });
+  await fresh.waitForSelector('.graphiql-container', { timeout: 15000 });
+  await fresh.waitForLoadState('networkidle');
+  const sent = await fresh.evaluate(() => localStorage.getItem('graphiql:headers'));
+  if (sent && sent.includes('Bearer')) throw new Error(`GraphiQL pre-fills a token header: ${sent}`);
+  const document = await fresh.evaluate(
+    () => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue());
+  if (!document.includes('projects(') || !document.includes('createProject')) {
+    throw new Error(`the example lacks a read of projects or the mutation: ${document}`);
+  }
+  if (refusals.length) throw new Error(`first load without a token got errors: ${refusals.join(' | ')}`);
+  await fresh.close();
+
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(String(err)));
   await page.addInitScript((token) => {

@@ -26,26 +26,39 @@ const PAGE: &str = r#"<!doctype html>
   <script src="/graphiql/react-dom.production.min.js"></script>
   <script src="/graphiql/graphiql.min.js"></script>
   <script>
-    const defaultQuery = `# Put your token in the Headers tab below:
+    const defaultQuery = `# The docs and autocomplete work without a token. To run the
+# operations below, put your token in the Headers tab:
 #   { "Authorization": "Bearer pat_…" }
 # (create one with: projects-api admin create-user --email you@example.com)
+
+query Catalogs {
+  regions { code available }
+  runtimes { code supported }
+}
+
+query MyProjects {
+  viewer {
+    email
+    organizations {
+      slug
+      projects(first: 10) {
+        totalCount
+        nodes { id slug name status createdAt }
+      }
+    }
+  }
+}
 
 mutation CreateProject {
   createProject(input: { name: "Product Documentation" }) {
     project { id slug name status stage environments createdAt }
   }
 }
-
-query Catalogs {
-  regions { code available }
-  runtimes { code supported }
-}
 `;
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, {
         fetcher: GraphiQL.createFetcher({ url: '/graphql' }),
         defaultQuery,
-        defaultHeaders: '{ "Authorization": "Bearer " }',
         isHeadersEditorEnabled: true,
         shouldPersistHeaders: true,
       }),

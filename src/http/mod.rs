@@ -16,17 +16,18 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use auth::{Credentials, authenticate};
 pub use rate_limit::Limiter;
 
-use crate::config::Config;
+use crate::config::{Config, Cors};
 use crate::graphql::{AppSchema, SchemaOptions};
 use crate::store::Store;
 
@@ -43,6 +44,7 @@ pub struct AppState {
     pub request_timeout: Duration,
     pub max_rows_per_request: usize,
     pub limiter: Option<rate_limit::Limiter>,
+    pub cors: Cors,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             request_timeout: config.request_timeout,
             max_rows_per_request: config.max_rows_per_request,
             limiter: config.rate_limit.map(rate_limit::Limiter::new),
+            cors: config.cors.clone(),
         }
     }
 }
@@ -114,12 +117,52 @@ pub fn router(state: AppState) -> Router {
             state.limiter.clone(),
             rate_limit::limit,
         ));
-    Router::new()
+    let cors = cors_layer(&state.cors);
+    let router = Router::new()
         .merge(limited)
         .route("/openapi.json", get(doors::openapi::serve))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(assets)
-        .layer(layers)
-        .with_state(state)
+        .layer(layers);
+    // Outermost, so that a preflight is answered before authentication,
+    // rate limits or the body limit see it.
+    match cors {
+        Some(cors) => router.layer(cors).with_state(state),
+        None => router.with_state(state),
+    }
+}
+
+/// CORS for the configured origins: the methods and headers the API
+/// uses, the response headers a page may read, and never credentials
+/// (tokens travel in the Authorization header, not in cookies).
+fn cors_layer(cors: &Cors) -> Option<CorsLayer> {
+    let origins = match cors {
+        Cors::Off => return None,
+        Cors::AnyOrigin => AllowOrigin::any(),
+        Cors::Origins(origins) => AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                HeaderName::from_static("idempotency-key"),
+                REQUEST_ID.clone(),
+                HeaderName::from_static("traceparent"),
+            ])
+            .expose_headers([
+                REQUEST_ID.clone(),
+                HeaderName::from_static("idempotency-replayed"),
+                header::RETRY_AFTER,
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
 }

@@ -144,6 +144,7 @@ pub struct AppOptions {
     pub rate_limit: Option<projects_api::config::RateLimit>,
     pub connections: ConnectionLimits,
     pub max_rows_per_request: usize,
+    pub cors: projects_api::config::Cors,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -157,6 +158,7 @@ impl Default for AppOptions {
             rate_limit: None,
             connections: ConnectionLimits::default(),
             max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
+            cors: projects_api::config::Cors::Off,
             rewrite_database_url: None,
         }
     }
@@ -186,6 +188,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         rate_limit: options.rate_limit,
         connections: options.connections,
         max_rows_per_request: options.max_rows_per_request,
+        cors: options.cors,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

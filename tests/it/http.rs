@@ -320,3 +320,104 @@ async fn introspection_can_be_switched_off() {
     let (_, body) = app.graphql(None, "{ regions { code } }", json!({})).await;
     assert_eq!(body["data"]["regions"][0]["code"], "us-east-1");
 }
+
+mod cors {
+    use reqwest::StatusCode;
+    use reqwest::header::{
+        ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS,
+        ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN,
+    };
+
+    use crate::helpers::{AppOptions, spawn_app, spawn_app_with};
+    use projects_api::config::Cors;
+
+    const APP: &str = "https://app.example.com";
+
+    async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header(ORIGIN, origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_listed_origin_gets_its_preflight_and_its_responses_marked() {
+        let app = spawn_app_with(AppOptions {
+            cors: Cors::from_list(&[format!("{APP}/"), "https://admin.example.com".into()]),
+            ..AppOptions::default()
+        })
+        .await;
+
+        let response = preflight(&app, APP).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers[ACCESS_CONTROL_ALLOW_ORIGIN], APP);
+        assert!(headers.get(ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+        let allowed = headers[ACCESS_CONTROL_ALLOW_HEADERS].to_str().unwrap();
+        for header in ["authorization", "content-type", "idempotency-key"] {
+            assert!(allowed.contains(header), "{allowed}");
+        }
+
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header(ORIGIN, APP)
+            .json(&serde_json::json!({ "query": "{ regions { code } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], APP);
+        let exposed = response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(exposed.contains("x-request-id"), "{exposed}");
+
+        // Another origin's page gets no permission.
+        let response = preflight(&app, "https://evil.example.com").await;
+        assert!(
+            response
+                .headers()
+                .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn any_origin_is_allowed_only_without_credentials() {
+        let app = spawn_app_with(AppOptions {
+            cors: Cors::from_list(&["*".into()]),
+            ..AppOptions::default()
+        })
+        .await;
+        let response = preflight(&app, "https://anyone.example.com").await;
+        assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        assert!(
+            response
+                .headers()
+                .get(ACCESS_CONTROL_ALLOW_CREDENTIALS)
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn without_configured_origins_there_is_no_cors() {
+        let app = spawn_app().await;
+        let response = preflight(&app, APP).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            response
+                .headers()
+                .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+                .is_none()
+        );
+    }
+}
