@@ -12,6 +12,7 @@ pub mod guard;
 mod inputs;
 mod loaders;
 mod mutation;
+pub mod nulls;
 mod query;
 mod types;
 

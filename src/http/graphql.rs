@@ -450,7 +450,16 @@ async fn run(
             principal,
             request_id,
         });
+    // Kept for null propagation, which needs the document that ran.
+    let document = request.query.clone();
+    let operation = request.operation_name.clone();
     let mut response = state.schema.execute(request).await;
+    crate::graphql::nulls::propagate(
+        &state.output_types,
+        &document,
+        operation.as_deref(),
+        &mut response,
+    );
     for error in &mut response.errors {
         give_code(error);
     }

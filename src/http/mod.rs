@@ -45,6 +45,8 @@ pub struct AppState {
     pub max_rows_per_request: usize,
     pub limiter: Option<rate_limit::Limiter>,
     pub cors: Cors,
+    /// The schema's field types, for null propagation.
+    pub output_types: std::sync::Arc<crate::graphql::nulls::OutputTypes>,
 }
 
 impl AppState {
@@ -52,8 +54,11 @@ impl AppState {
         let schema = crate::graphql::build(SchemaOptions {
             introspection: config.introspection,
         });
+        let output_types =
+            std::sync::Arc::new(crate::graphql::nulls::OutputTypes::from_sdl(&schema.sdl()));
         AppState {
             store,
+            output_types,
             schema,
             request_timeout: config.request_timeout,
             max_rows_per_request: config.max_rows_per_request,
