@@ -4,6 +4,7 @@
 
 use async_graphql::{ID, InputObject, Json, MaybeUndefined};
 
+use super::ids::{self, Kind};
 use super::types::{DateTime, Platform, ProjectMode};
 use crate::domain;
 
@@ -84,7 +85,10 @@ pub struct ProjectPermissionsInput {
 impl CreateProjectInput {
     pub fn to_domain(&self) -> domain::CreateProject {
         domain::CreateProject {
-            organization_id: self.organization_id.as_ref().map(|id| id.0.clone()),
+            organization_id: self
+                .organization_id
+                .as_ref()
+                .map(|id| ids::bare(id, Kind::Organization)),
             name: self.name.clone(),
             slug: self.slug.clone(),
             description: self.description.clone(),
@@ -127,7 +131,7 @@ impl CreateProjectInput {
             dependency_ids: self
                 .dependency_ids
                 .as_ref()
-                .map(|ids| ids.iter().map(|id| id.0.clone()).collect()),
+                .map(|list| list.iter().map(|id| ids::bare(id, Kind::Project)).collect()),
             metadata: self.metadata.as_ref().map(|metadata| metadata.0.clone()),
         }
     }
@@ -261,8 +265,8 @@ impl ProjectPatchInput {
                 }
                 other => patch(other, |permissions| permissions.public.unwrap_or(false)),
             },
-            dependency_ids: patch(&self.dependency_ids, |ids| {
-                ids.iter().map(|id| id.0.clone()).collect()
+            dependency_ids: patch(&self.dependency_ids, |list| {
+                list.iter().map(|id| ids::bare(id, Kind::Project)).collect()
             }),
             metadata: patch(&self.metadata, |metadata| metadata.0.clone()),
         }

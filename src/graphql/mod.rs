@@ -9,6 +9,7 @@ mod cursor;
 mod error;
 mod extension;
 pub mod guard;
+pub mod ids;
 mod inputs;
 mod loaders;
 mod mutation;
@@ -94,7 +95,7 @@ pub fn build(options: SchemaOptions) -> AppSchema {
 pub fn sdl() -> String {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .finish()
-        .sdl()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The caller, or `UNAUTHENTICATED` for anonymous requests.

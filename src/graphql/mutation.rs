@@ -2,9 +2,9 @@
 //! problem at the mutation's path, and the payload is then `null`.
 
 use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
-use uuid::Uuid;
 
 use super::error::{report, report_under};
+use super::ids::{self, Kind};
 use super::inputs::{CreateOrganizationInput, CreateProjectInput, UpdateProjectInput};
 use super::loaders::ProjectKey;
 use super::types::{DateTime, Organization, OrganizationMember, Project, ProjectMember, Role};
@@ -160,15 +160,6 @@ fn answer<T, U>(
     }
 }
 
-fn parse(id: &ID, field: &str) -> Result<Uuid, domain::Error> {
-    Uuid::parse_str(id.as_str()).map_err(|_| {
-        domain::Error::bad_input(
-            crate::field_path![field],
-            format!("'{}' is not a valid id (a UUID).", id.as_str()),
-        )
-    })
-}
-
 fn project_member(member: domain::ProjectMember) -> ProjectMember {
     ProjectMember {
         user_id: member.user_id,
@@ -193,7 +184,7 @@ impl LifecycleMutation {
     ) -> Option<UpdateProjectPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
-            let id = parse(&input.id, "id").map_err(|err| vec![err])?;
+            let id = ids::parse(&input.id, Kind::Project, "id").map_err(|err| vec![err])?;
             let update = app::UpdateProject {
                 id,
                 patch: input.patch.to_domain(),
@@ -231,7 +222,7 @@ impl LifecycleMutation {
     async fn archive_project(&self, ctx: &Context<'_>, id: ID) -> Option<ArchiveProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            app::archive_project(store(ctx), principal, parse(&id, "id")?).await
+            app::archive_project(store(ctx), principal, ids::parse(&id, Kind::Project, "id")?).await
         }
         .await;
         let (project, dependants) = match res {
@@ -258,7 +249,7 @@ impl LifecycleMutation {
     async fn restore_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            app::restore_project(store(ctx), principal, parse(&id, "id")?).await
+            app::restore_project(store(ctx), principal, ids::parse(&id, Kind::Project, "id")?).await
         }
         .await;
         answer(ctx, res, |project| ProjectPayload {
@@ -279,7 +270,13 @@ impl LifecycleMutation {
     ) -> Option<DeleteProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            app::delete_project(store(ctx), principal, parse(&id, "id")?, &confirm_slug).await
+            app::delete_project(
+                store(ctx),
+                principal,
+                ids::parse(&id, Kind::Project, "id")?,
+                &confirm_slug,
+            )
+            .await
         }
         .await;
         answer(ctx, res, |project| DeleteProjectPayload {
@@ -297,7 +294,12 @@ impl LifecycleMutation {
     async fn restore_deleted_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            app::restore_deleted_project(store(ctx), principal, parse(&id, "id")?).await
+            app::restore_deleted_project(
+                store(ctx),
+                principal,
+                ids::parse(&id, Kind::Project, "id")?,
+            )
+            .await
         }
         .await;
         answer(ctx, res, |project| ProjectPayload {
@@ -332,7 +334,7 @@ impl LifecycleMutation {
         user_id: ID,
         role: Role,
     ) -> Option<ProjectMemberPayload> {
-        let user_id = match parse(&user_id, "userId") {
+        let user_id = match ids::parse(&user_id, Kind::User, "userId") {
             Ok(id) => id,
             Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
         };
@@ -354,12 +356,12 @@ impl LifecycleMutation {
         let res = async {
             let principal = principal(ctx)?;
             let change = app::MembershipChange::Remove {
-                user_id: parse(&user_id, "userId")?,
+                user_id: ids::parse(&user_id, Kind::User, "userId")?,
             };
             app::change_project_members(
                 store(ctx),
                 principal,
-                parse(&project_id, "projectId")?,
+                ids::parse(&project_id, Kind::Project, "projectId")?,
                 change,
             )
             .await
@@ -398,7 +400,7 @@ impl LifecycleMutation {
         user_id: ID,
         role: Role,
     ) -> Option<OrganizationMemberPayload> {
-        let user_id = match parse(&user_id, "userId") {
+        let user_id = match ids::parse(&user_id, Kind::User, "userId") {
             Ok(id) => id,
             Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
         };
@@ -422,9 +424,9 @@ impl LifecycleMutation {
         let res = async {
             let principal = principal(ctx)?;
             let change = app::MembershipChange::Remove {
-                user_id: parse(&user_id, "userId")?,
+                user_id: ids::parse(&user_id, Kind::User, "userId")?,
             };
-            let id = parse(&organization_id, "organizationId")?;
+            let id = ids::parse(&organization_id, Kind::Organization, "organizationId")?;
             app::change_organization_members(store(ctx), principal, id, change).await
         }
         .await;
@@ -443,7 +445,7 @@ impl LifecycleMutation {
     ) -> Option<ProjectMemberPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            let id = parse(project_id, "projectId")?;
+            let id = ids::parse(project_id, Kind::Project, "projectId")?;
             match app::change_project_members(store(ctx), principal, id, change).await? {
                 (project, Some(member)) => Ok((project, member)),
                 (_, None) => Err(domain::Error::Internal),
@@ -464,7 +466,7 @@ impl LifecycleMutation {
     ) -> Option<OrganizationMemberPayload> {
         let res = async {
             let principal = principal(ctx)?;
-            let id = parse(organization_id, "organizationId")?;
+            let id = ids::parse(organization_id, Kind::Organization, "organizationId")?;
             match app::change_organization_members(store(ctx), principal, id, change).await? {
                 (organization, Some(member)) => Ok((organization, member)),
                 (_, None) => Err(domain::Error::Internal),

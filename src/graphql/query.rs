@@ -4,12 +4,15 @@
 //! (anything else reads as `null`, exactly like something that does not
 //! exist).
 
+use std::collections::{HashMap, HashSet};
+
 use async_graphql::{Context, ID, Object};
 use uuid::Uuid;
 
 use super::error::resolver_error;
-use super::loaders::{OrganizationKey, ProjectKey, ViewerRoleKey};
-use super::types::{Environment, Organization, Project, Region, Runtime, User};
+use super::ids::{self, Kind};
+use super::loaders::{OrganizationKey, ProjectKey, UserKey, ViewerRoleKey};
+use super::types::{AuditEvent, Environment, Node, Organization, Project, Region, Runtime, User};
 use super::{loader, principal, store};
 use crate::domain;
 use crate::field_path;
@@ -24,13 +27,73 @@ async fn is_member(ctx: &Context<'_>, organization_id: Uuid) -> Result<bool, dom
         .is_some())
 }
 
-fn parse_id(id: &ID, field: &str) -> Result<Uuid, domain::Error> {
-    Uuid::parse_str(id.as_str()).map_err(|_| {
-        domain::Error::bad_input(
-            field_path![field],
-            format!("'{}' is not a valid id (a UUID).", id.as_str()),
-        )
-    })
+/// The objects `ids` name, each `None` where the caller may not see it:
+/// one batch per type, through the request's loaders.
+async fn resolve_nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>, domain::Error> {
+    let decoded: Vec<Option<(Kind, Uuid)>> = ids.iter().map(|id| ids::decode(id)).collect();
+    let of = |kind: Kind| -> Vec<Uuid> {
+        decoded
+            .iter()
+            .flatten()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let loader = loader(ctx);
+    let projects = loader
+        .load_many(of(Kind::Project).into_iter().map(ProjectKey))
+        .await?;
+    let organizations = loader
+        .load_many(of(Kind::Organization).into_iter().map(OrganizationKey))
+        .await?;
+    let mut events: HashMap<Uuid, domain::AuditEvent> = HashMap::new();
+    let event_ids = of(Kind::AuditEvent);
+    if !event_ids.is_empty() {
+        for event in store(ctx).audit_events_by_ids(&event_ids).await? {
+            events.insert(event.id, event);
+        }
+    }
+    let viewer = principal(ctx)?.user_id;
+    let user_ids = of(Kind::User);
+    let seen: HashSet<Uuid> = if user_ids.is_empty() {
+        HashSet::new()
+    } else {
+        store(ctx)
+            .users_seen_by(viewer, &user_ids)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let users = loader.load_many(seen.iter().copied().map(UserKey)).await?;
+    // The organizations whose members may see what is in them.
+    let mut organization_ids: Vec<Uuid> = projects.values().map(|p| p.organization_id).collect();
+    organization_ids.extend(organizations.keys().map(|key| key.0));
+    organization_ids.extend(events.values().map(|e| e.organization_id));
+    let roles = loader
+        .load_many(organization_ids.into_iter().map(ViewerRoleKey))
+        .await?;
+    let member = |organization_id: Uuid| roles.contains_key(&ViewerRoleKey(organization_id));
+    Ok(decoded
+        .into_iter()
+        .map(|found| {
+            let (kind, id) = found?;
+            match kind {
+                Kind::Project => projects
+                    .get(&ProjectKey(id))
+                    .filter(|p| member(p.organization_id))
+                    .map(|p| Node::Project(Project(p.clone()))),
+                Kind::Organization => organizations
+                    .get(&OrganizationKey(id))
+                    .filter(|o| member(o.id))
+                    .map(|o| Node::Organization(Organization(o.clone()))),
+                Kind::AuditEvent => events
+                    .get(&id)
+                    .filter(|e| member(e.organization_id))
+                    .map(|e| Node::AuditEvent(AuditEvent(e.clone()))),
+                Kind::User => users.get(&UserKey(id)).map(|u| Node::User(User(u.clone()))),
+            }
+        })
+        .collect())
 }
 
 #[Object]
@@ -58,7 +121,7 @@ impl Query {
             principal(ctx)?;
             let organization = match (id, slug) {
                 (Some(id), None) => {
-                    let id = parse_id(&id, "id")?;
+                    let id = ids::parse(&id, Kind::Organization, "id")?;
                     loader(ctx).load_one(OrganizationKey(id)).await?
                 }
                 (None, Some(slug)) => {
@@ -114,7 +177,7 @@ impl Query {
             let viewer = principal(ctx)?.user_id;
             let project = match (id, organization_slug, slug) {
                 (Some(id), None, None) => {
-                    let id = parse_id(&id, "id")?;
+                    let id = ids::parse(&id, Kind::Project, "id")?;
                     loader(ctx).load_one(ProjectKey(id)).await?
                 }
                 (None, Some(organization_slug), Some(slug)) => {
@@ -144,6 +207,48 @@ impl Query {
         }
         .await;
         res.map_err(|err| resolver_error(ctx, &err))
+    }
+
+    /// Any object by its global id (`Project:<uuid>`, `Organization:<uuid>`,
+    /// `User:<uuid>`, `AuditEvent:<uuid>`), for Relay's refetching: `null`
+    /// for what the caller may not see, for what does not exist, and for an
+    /// id that names no type.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let res = async {
+            principal(ctx)?;
+            Ok(resolve_nodes(ctx, std::slice::from_ref(&id))
+                .await?
+                .pop()
+                .flatten())
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
+    }
+
+    /// Many objects by their global ids, in the order asked (at most 100),
+    /// each as `node(id:)` would answer it.
+    #[graphql(complexity = "1 + ids.len().min(100) * child_complexity")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        let res = async {
+            principal(ctx)?;
+            if ids.len() > domain::MAX_PAGE_SIZE as usize {
+                return Err(domain::Error::bad_input(
+                    field_path!["ids"],
+                    format!(
+                        "At most {} ids at once; {} were asked for.",
+                        domain::MAX_PAGE_SIZE,
+                        ids.len()
+                    ),
+                ));
+            }
+            resolve_nodes(ctx, &ids).await
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
 
     /// Every region, available or not, in catalog order.

@@ -59,6 +59,46 @@ impl Store {
         }
     }
 
+    pub async fn audit_events_by_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<AuditEvent>, domain::Error> {
+        Ok(audit_event::Entity::find()
+            .filter(audit_event::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.conn())
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(audit_event_from)
+            .collect())
+    }
+
+    /// Which of `users` share an organization with `viewer` (the viewer
+    /// included): the users a caller may see.
+    pub async fn users_seen_by(
+        &self,
+        viewer: Uuid,
+        users: &[Uuid],
+    ) -> Result<Vec<Uuid>, domain::Error> {
+        let organizations = organization_member::Entity::find()
+            .select_only()
+            .column(organization_member::Column::OrganizationId)
+            .filter(organization_member::Column::UserId.eq(viewer));
+        organization_member::Entity::find()
+            .select_only()
+            .column(organization_member::Column::UserId)
+            .distinct()
+            .filter(organization_member::Column::UserId.is_in(users.iter().copied()))
+            .filter(
+                organization_member::Column::OrganizationId
+                    .in_subquery(sea_orm::QueryTrait::into_query(organizations)),
+            )
+            .into_tuple()
+            .all(&self.conn())
+            .await
+            .map_err(internal)
+    }
+
     pub async fn users_by_ids(&self, ids: &[Uuid]) -> Result<Vec<User>, domain::Error> {
         Ok(user::Entity::find()
             .filter(user::Column::Id.is_in(ids.iter().copied()))

@@ -45,7 +45,7 @@ async fn each_documented_header_style_authenticates() {
             body["data"]["viewer"]["email"], "ada@example.com",
             "{label}"
         );
-        assert_eq!(body["data"]["viewer"]["id"], user.id.as_str(), "{label}");
+        assert_eq!(body["data"]["viewer"]["id"], user.global_id(), "{label}");
         let organizations = &body["data"]["viewer"]["organizations"];
         assert_eq!(
             organizations[0]["slug"],

@@ -45,13 +45,13 @@ async fn create_project_in_the_personal_organization_returns_every_field() {
     );
     assert_eq!(project["deployment"], Value::Null);
     assert_eq!(project["dependencies"], json!([]));
-    assert_eq!(project["organization"]["id"], ada.organization_id.as_str());
+    assert_eq!(project["organization"]["id"], ada.organization_global_id());
     assert_eq!(project["organization"]["plan"], "FREE");
     assert_eq!(project["organization"]["maxProjects"], 10);
     assert_eq!(project["createdBy"]["email"], "ada@example.com");
     assert_eq!(
         project["members"],
-        json!([{ "role": "OWNER", "user": { "id": ada.id } }])
+        json!([{ "role": "OWNER", "user": { "id": ada.global_id() } }])
     );
     assert_eq!(project["membersCount"], 1);
     let created_at = project["createdAt"].as_str().unwrap();
@@ -60,7 +60,9 @@ async fn create_project_in_the_personal_organization_returns_every_field() {
         "{created_at}"
     );
     assert_eq!(project["createdAt"], project["updatedAt"]);
-    assert!(uuid::Uuid::parse_str(project["id"].as_str().unwrap()).is_ok());
+    let id = project["id"].as_str().unwrap();
+    assert!(id.starts_with("Project:"), "a global id: {id}");
+    assert!(uuid::Uuid::parse_str(&id["Project:".len()..]).is_ok());
 }
 
 #[tokio::test]
@@ -184,7 +186,7 @@ async fn organization_rules_hide_foreign_organizations_and_stop_viewers() {
     let body = app.create_project(&member, in_ada_org.clone()).await;
     assert_eq!(
         project(&body)["organization"]["id"],
-        ada.organization_id.as_str(),
+        ada.organization_global_id(),
         "{body}"
     );
 

@@ -115,6 +115,25 @@ pub struct TestUser {
     pub token: String,
 }
 
+impl TestUser {
+    /// The user's global id, as GraphQL answers it.
+    pub fn global_id(&self) -> String {
+        format!("User:{}", self.id)
+    }
+
+    /// The personal organization's global id, as GraphQL answers it.
+    pub fn organization_global_id(&self) -> String {
+        format!("Organization:{}", self.organization_id)
+    }
+}
+
+/// The UUID of a global id (`Project:<uuid>`) or of a bare UUID.
+pub fn uuid_of(id: &Value) -> uuid::Uuid {
+    let text = id.as_str().unwrap_or_else(|| panic!("not an id: {id}"));
+    let bare = text.split_once(':').map_or(text, |(_, uuid)| uuid);
+    bare.parse().unwrap_or_else(|_| panic!("not an id: {id}"))
+}
+
 impl From<CreatedUser> for TestUser {
     fn from(created: CreatedUser) -> Self {
         TestUser {

@@ -53,7 +53,7 @@ async fn the_same_key_and_body_replay_the_first_response_and_write_nothing() {
     assert_eq!(project(&first.body)["membersCount"], 1, "{}", first.body);
     assert_eq!(
         project(&first.body)["members"],
-        json!([{ "role": "OWNER", "user": { "id": ada.id } }])
+        json!([{ "role": "OWNER", "user": { "id": ada.global_id() } }])
     );
     assert_eq!(
         project(&first.body)["environments"],

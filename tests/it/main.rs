@@ -28,6 +28,7 @@ mod nulls;
 mod openapi;
 mod outage;
 mod reads;
+mod relay;
 mod rules;
 mod schema;
 mod shutdown;

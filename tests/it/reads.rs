@@ -154,8 +154,8 @@ async fn non_members_read_nothing_of_another_organization() {
     assert_eq!(unknown, body);
 
     let (_, body) = app.graphql(Some(&ada.token), query, variables).await;
-    assert_eq!(body["data"]["byId"]["id"], ada.organization_id.as_str());
-    assert_eq!(body["data"]["bySlug"]["id"], ada.organization_id.as_str());
+    assert_eq!(body["data"]["byId"]["id"], ada.organization_global_id());
+    assert_eq!(body["data"]["bySlug"]["id"], ada.organization_global_id());
     assert_eq!(body["data"]["project"]["id"], ada_project.as_str());
 
     // A member added later sees it, with their role.
@@ -493,7 +493,7 @@ async fn a_created_project_is_read_at_once_on_every_pooled_connection() {
         let created = app
             .create_project(&ada, json!({ "name": format!("Fresh {round}") }))
             .await;
-        let id = project(&created)["id"].as_str().unwrap().parse().unwrap();
+        let id = crate::helpers::uuid_of(&project(&created)["id"]);
         // As many concurrent reads as the pool has connections, so every
         // connection, whatever its last statement was, reads the new row.
         let reads = futures::future::join_all((0..16).map(|_| app.store.project_by_id(id))).await;

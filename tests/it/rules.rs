@@ -426,10 +426,9 @@ async fn a_fully_filled_input_round_trips() {
     assert_eq!(created["membersCount"], 1);
 
     // What was stored reads back the same: the rows, not the echo.
-    let id = created["id"].as_str().unwrap();
     let stored = app
         .store
-        .project_by_id(id.parse().unwrap())
+        .project_by_id(crate::helpers::uuid_of(&created["id"]))
         .await
         .unwrap()
         .expect("the project is stored");
@@ -460,8 +459,8 @@ async fn a_fully_filled_input_round_trips() {
     assert_eq!(event.actor_id.to_string(), ada.id);
     assert_eq!(event.organization_id.to_string(), ada.organization_id);
     assert_eq!(
-        event.project_id.map(|id| id.to_string()).as_deref(),
-        Some(id)
+        event.project_id,
+        Some(crate::helpers::uuid_of(&created["id"]))
     );
     let accepted = &event.payload["input"];
     assert_eq!(accepted["slug"], "pet-shop");
@@ -470,7 +469,10 @@ async fn a_fully_filled_input_round_trips() {
         accepted["changeRequestEnvironments"][1],
         json!({ "name": "development", "requiredApprovals": 10 })
     );
-    assert_eq!(accepted["dependencyIds"], json!([dependency_id]));
+    assert_eq!(
+        accepted["dependencyIds"],
+        json!([crate::helpers::uuid_of(&json!(dependency_id))])
+    );
     assert_eq!(accepted["metadata"]["team"], "engineering");
 }
 
@@ -524,7 +526,7 @@ async fn both_create_paths_store_the_same_rows() {
             .create_project(user, filled_input(user, "pet-shop"))
             .await;
         assert!(body.get("errors").is_none(), "{body}");
-        let id = project(&body)["id"].as_str().unwrap().parse().unwrap();
+        let id = crate::helpers::uuid_of(&project(&body)["id"]);
         let mut row = app.store.project_by_id(id).await.unwrap().expect("stored");
         // What must differ: the keys and the moment.
         row.id = uuid::Uuid::nil();
