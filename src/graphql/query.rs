@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, OneofObject};
 use uuid::Uuid;
 
 use super::error::resolver_error;
@@ -25,6 +25,15 @@ async fn is_member(ctx: &Context<'_>, organization_id: Uuid) -> Result<bool, dom
         .load_one(ViewerRoleKey(organization_id))
         .await?
         .is_some())
+}
+
+/// How to find an organization: exactly one key.
+#[derive(OneofObject)]
+pub enum OrganizationBy {
+    /// Its global id (or bare UUID).
+    Id(ID),
+    /// Its slug.
+    Slug(String),
 }
 
 /// The objects `ids` name, each `None` where the caller may not see it:
@@ -116,9 +125,17 @@ impl Query {
         ctx: &Context<'_>,
         id: Option<ID>,
         slug: Option<String>,
+        #[graphql(desc = "One key: `{ id }` or `{ slug }` (instead of `id` or `slug`).")]
+        by: Option<OrganizationBy>,
     ) -> async_graphql::Result<Option<Organization>> {
         let res = async {
             principal(ctx)?;
+            let (id, slug) = match (by, id, slug) {
+                (Some(OrganizationBy::Id(id)), None, None) => (Some(id), None),
+                (Some(OrganizationBy::Slug(slug)), None, None) => (None, Some(slug)),
+                (Some(_), _, _) => (Some(ID::default()), Some(String::new())),
+                (None, id, slug) => (id, slug),
+            };
             let organization = match (id, slug) {
                 (Some(id), None) => {
                     let id = ids::parse(&id, Kind::Organization, "id")?;
@@ -147,7 +164,7 @@ impl Query {
                 _ => {
                     return Err(domain::Error::bad_input(
                         field_path!["id"],
-                        "Give exactly one of 'id' and 'slug'.",
+                        "Give exactly one of 'id', 'slug' and 'by'.",
                     ));
                 }
             };

@@ -115,3 +115,41 @@ async fn ids_of_the_wrong_type_are_refused_where_a_type_is_expected() {
         .await;
     assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
 }
+
+#[tokio::test]
+async fn an_organization_is_found_by_one_of_its_keys() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    let query = "query($by: OrganizationBy!) { organization(by: $by) { id } }";
+    for by in [
+        json!({ "id": ada.organization_global_id() }),
+        json!({ "slug": ada.organization_slug }),
+    ] {
+        let (_, body) = app
+            .graphql(Some(&ada.token), query, json!({ "by": by }))
+            .await;
+        assert_eq!(
+            body["data"]["organization"]["id"],
+            ada.organization_global_id(),
+            "{body}"
+        );
+    }
+    // @oneOf: two keys at once, or a key and the old arguments, are refused.
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            query,
+            json!({ "by": { "id": ada.organization_id, "slug": ada.organization_slug } }),
+        )
+        .await;
+    assert!(body["errors"].is_array(), "{body}");
+    assert_eq!(body["data"]["organization"], Value::Null, "{body}");
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            "query($s: String!) { organization(slug: $s, by: { slug: $s }) { id } }",
+            json!({ "s": ada.organization_slug }),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+}
