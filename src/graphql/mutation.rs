@@ -318,10 +318,10 @@ impl LifecycleMutation {
         email: String,
         role: Role,
     ) -> Option<ProjectMemberPayload> {
-        let change = app::MembershipChange::Add {
+        let change = Ok(app::MembershipChange::Add {
             email,
             role: role.into(),
-        };
+        });
         self.project_members(ctx, &project_id, change).await
     }
 
@@ -334,14 +334,12 @@ impl LifecycleMutation {
         user_id: ID,
         role: Role,
     ) -> Option<ProjectMemberPayload> {
-        let user_id = match ids::parse(&user_id, Kind::User, "userId") {
-            Ok(id) => id,
-            Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
-        };
-        let change = app::MembershipChange::SetRole {
-            user_id,
-            role: role.into(),
-        };
+        let change = ids::parse(&user_id, Kind::User, "userId").map(|user_id| {
+            app::MembershipChange::SetRole {
+                user_id,
+                role: role.into(),
+            }
+        });
         self.project_members(ctx, &project_id, change).await
     }
 
@@ -382,10 +380,10 @@ impl LifecycleMutation {
         email: String,
         role: Role,
     ) -> Option<OrganizationMemberPayload> {
-        let change = app::MembershipChange::Add {
+        let change = Ok(app::MembershipChange::Add {
             email,
             role: role.into(),
-        };
+        });
         self.organization_members(ctx, &organization_id, change)
             .await
     }
@@ -400,14 +398,12 @@ impl LifecycleMutation {
         user_id: ID,
         role: Role,
     ) -> Option<OrganizationMemberPayload> {
-        let user_id = match ids::parse(&user_id, Kind::User, "userId") {
-            Ok(id) => id,
-            Err(err) => return answer(ctx, Err(err), |()| unreachable!()),
-        };
-        let change = app::MembershipChange::SetRole {
-            user_id,
-            role: role.into(),
-        };
+        let change = ids::parse(&user_id, Kind::User, "userId").map(|user_id| {
+            app::MembershipChange::SetRole {
+                user_id,
+                role: role.into(),
+            }
+        });
         self.organization_members(ctx, &organization_id, change)
             .await
     }
@@ -437,16 +433,18 @@ impl LifecycleMutation {
 }
 
 impl LifecycleMutation {
+    /// Runs a membership change whose arguments parsed (`change`), or
+    /// reports why they did not.
     async fn project_members(
         &self,
         ctx: &Context<'_>,
         project_id: &ID,
-        change: app::MembershipChange,
+        change: Result<app::MembershipChange, domain::Error>,
     ) -> Option<ProjectMemberPayload> {
         let res = async {
             let principal = principal(ctx)?;
             let id = ids::parse(project_id, Kind::Project, "projectId")?;
-            match app::change_project_members(store(ctx), principal, id, change).await? {
+            match app::change_project_members(store(ctx), principal, id, change?).await? {
                 (project, Some(member)) => Ok((project, member)),
                 (_, None) => Err(domain::Error::Internal),
             }
@@ -458,16 +456,18 @@ impl LifecycleMutation {
         })
     }
 
+    /// Runs a membership change whose arguments parsed (`change`), or
+    /// reports why they did not.
     async fn organization_members(
         &self,
         ctx: &Context<'_>,
         organization_id: &ID,
-        change: app::MembershipChange,
+        change: Result<app::MembershipChange, domain::Error>,
     ) -> Option<OrganizationMemberPayload> {
         let res = async {
             let principal = principal(ctx)?;
             let id = ids::parse(organization_id, Kind::Organization, "organizationId")?;
-            match app::change_organization_members(store(ctx), principal, id, change).await? {
+            match app::change_organization_members(store(ctx), principal, id, change?).await? {
                 (organization, Some(member)) => Ok((organization, member)),
                 (_, None) => Err(domain::Error::Internal),
             }

@@ -133,7 +133,7 @@ impl Query {
             let (id, slug) = match (by, id, slug) {
                 (Some(OrganizationBy::Id(id)), None, None) => (Some(id), None),
                 (Some(OrganizationBy::Slug(slug)), None, None) => (None, Some(slug)),
-                (Some(_), _, _) => (Some(ID::default()), Some(String::new())),
+                (Some(_), _, _) => (None, None),
                 (None, id, slug) => (id, slug),
             };
             let organization = match (id, slug) {

@@ -196,34 +196,10 @@ impl Organization {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         filter: Option<ProjectFilter>,
     ) -> async_graphql::Result<ProjectConnection> {
-        let res = async {
-            let first = domain::page_size(first)?;
-            let after = after
-                .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
-                .transpose()?;
-            let filter = filter.map(ProjectFilter::into_domain).unwrap_or_default();
-            // Dependencies are read only for a selection that asks for
-            // them; the page's projects go to no other resolver.
-            let selection = ctx.look_ahead();
-            let dependencies = selection.field("nodes").field("dependencies").exists()
-                || selection
-                    .field("edges")
-                    .field("node")
-                    .field("dependencies")
-                    .exists();
-            let page = store(ctx)
-                .projects_page(self.0.id, &filter, after, first, dependencies)
-                .await?;
-            loader(ctx).loader().charge(page.items.len())?;
-            Ok(ProjectConnection {
-                organization_id: self.0.id,
-                filter,
-                has_previous_page: after.is_some(),
-                page,
-            })
-        }
-        .await;
-        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
+        let filter = filter.map(ProjectFilter::into_domain).unwrap_or_default();
+        self.project_page(ctx, filter, first, after)
+            .await
+            .map_err(|err| resolver_error(ctx, &err))
     }
     /// A project of the organization by its slug, or by a slug it had
     /// before a rename; `null` when there is none (or it is deleted).
@@ -252,24 +228,11 @@ impl Organization {
             if !matches!(role, Some(domain::Role::Owner | domain::Role::Admin)) {
                 return Err(domain::Error::Forbidden);
             }
-            let first = domain::page_size(first)?;
-            let after = after
-                .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
-                .transpose()?;
             let filter = domain::ProjectFilter {
                 deleted: true,
                 ..domain::ProjectFilter::default()
             };
-            let page = store(ctx)
-                .projects_page(self.0.id, &filter, after, first, true)
-                .await?;
-            loader(ctx).loader().charge(page.items.len())?;
-            Ok(Some(ProjectConnection {
-                organization_id: self.0.id,
-                filter,
-                has_previous_page: after.is_some(),
-                page,
-            }))
+            self.project_page(ctx, filter, first, after).await.map(Some)
         }
         .await;
         res.map_err(|err: domain::Error| resolver_error(ctx, &err))
@@ -408,6 +371,41 @@ async fn load_members(
         .await
         .map_err(|err| resolver_error(ctx, &err))?;
     Ok(members.unwrap_or_default())
+}
+
+impl Organization {
+    /// A page of the organization's projects that `filter` lets through.
+    /// Dependencies are read only for a selection that asks for them; the
+    /// page's projects go to no other resolver.
+    async fn project_page(
+        &self,
+        ctx: &Context<'_>,
+        filter: domain::ProjectFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ProjectConnection, domain::Error> {
+        let first = domain::page_size(first)?;
+        let after = after
+            .map(|cursor| cursor::decode(CursorKind::Project, self.0.id, &cursor))
+            .transpose()?;
+        let selection = ctx.look_ahead();
+        let dependencies = selection.field("nodes").field("dependencies").exists()
+            || selection
+                .field("edges")
+                .field("node")
+                .field("dependencies")
+                .exists();
+        let page = store(ctx)
+            .projects_page(self.0.id, &filter, after, first, dependencies)
+            .await?;
+        loader(ctx).loader().charge(page.items.len())?;
+        Ok(ProjectConnection {
+            organization_id: self.0.id,
+            filter,
+            has_previous_page: after.is_some(),
+            page,
+        })
+    }
 }
 
 /// A project of an organization.

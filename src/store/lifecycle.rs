@@ -12,7 +12,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -20,18 +20,20 @@ use uuid::Uuid;
 use std::collections::HashSet;
 
 use super::error::internal;
-use super::identity::{organization_from, organization_with_role};
-use super::projects::{environment_rows, insert_error, project_row, slug_row};
+use super::identity::organization_from;
+use super::members::project_role;
+use super::projects::{
+    active_projects, environment_rows, insert_error, lock_organization, project_for, project_row,
+    slug_row,
+};
 use super::reads::complete_rows;
 use super::{Store, WriteTxn};
 use crate::domain::{
     self, Catalogs, Dependant, Organization, OrganizationFacts, Principal, Project, ProjectAction,
-    ProjectPatch, ProjectStatus, Role, ValidatedUpdate, check_in_organization, check_no_dependants,
+    ProjectPatch, ProjectStatus, ValidatedUpdate, check_in_organization, check_no_dependants,
     check_not_stale, check_project_action, check_room_for, next_updated_at, validate_update,
 };
-use crate::entity::{
-    audit_event, project, project_dependency, project_environment, project_member, project_slug,
-};
+use crate::entity::{audit_event, project, project_dependency, project_environment, project_slug};
 
 /// Projects purged per transaction.
 const PURGE_BATCH: u64 = 100;
@@ -120,12 +122,10 @@ impl Store {
             .await?
             .ok_or(domain::Error::ProjectNotFound)?;
         let txn = self.begin_write().await?;
-        let (organization, role) = organization_with_role(
-            &*txn,
-            "o.id",
-            organization_id.into(),
+        let (organization, role) = lock_organization(
+            &txn,
+            &domain::OrganizationRef::Id(organization_id),
             principal.user_id,
-            true,
         )
         .await?
         .ok_or(domain::Error::ProjectNotFound)?;
@@ -139,11 +139,7 @@ impl Store {
             .await
             .map_err(internal)?
             .ok_or(domain::Error::ProjectNotFound)?;
-        let project_role = project_member::Entity::find_by_id((id, principal.user_id))
-            .one(&*txn)
-            .await
-            .map_err(internal)?
-            .and_then(|member| Role::parse(&member.role));
+        let project_role = project_role(&*txn, id, principal.user_id).await?;
         if role.is_none()
             || (project.deleted_at.is_some() && action != ProjectAction::RestoreDeleted)
         {
@@ -407,14 +403,10 @@ async fn check_room(held: &Held) -> Result<(), domain::Error> {
     if plan.max_projects().is_none() {
         return Ok(());
     }
-    let active = project::Entity::find()
-        .filter(project::Column::OrganizationId.eq(held.organization.id))
-        .filter(project::Column::Status.eq(ProjectStatus::Active.as_str()))
-        .filter(project::Column::DeletedAt.is_null())
-        .count(&*held.txn)
-        .await
-        .map_err(internal)?;
-    check_room_for(plan, active as i64)
+    check_room_for(
+        plan,
+        active_projects(&*held.txn, held.organization.id).await?,
+    )
 }
 
 /// The projects that depend on project `id`, deleted ones included.
@@ -499,22 +491,24 @@ impl Store {
             return held.commit(current).await.map_err(one);
         }
         let new = update.validated.to_new()?;
+        // The input's fields as a create would write them; the rest is
+        // the project's own.
+        let creator = Principal {
+            user_id: current.created_by,
+        };
         let updated = Project {
-            name: new.name.clone(),
-            slug: new.slug.base().to_owned(),
-            description: new.description.clone(),
-            settings: new.settings.clone(),
-            deployment: new.deployment.clone(),
-            mode: new.mode,
-            default_stickiness: new.default_stickiness.clone(),
-            feature_limit: new.feature_limit,
-            environments: new.environments.clone(),
-            change_request_environments: new.change_request_environments.clone(),
-            is_public: new.is_public,
-            dependency_ids: new.dependency_ids.iter().map(|(_, id)| *id).collect(),
-            metadata: new.metadata.clone(),
+            id: current.id,
+            status: current.status,
+            stage: current.stage,
+            created_at: current.created_at,
             updated_at: next_updated_at(current.updated_at),
-            ..current
+            deleted_at: current.deleted_at,
+            ..project_for(
+                current.organization_id,
+                new.slug.base().to_owned(),
+                &new,
+                creator,
+            )
         };
         write_update(&held, &update, &updated).await.map_err(one)?;
         held.audit(

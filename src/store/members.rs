@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use super::Store;
 use super::error::internal;
-use super::identity::{organization_from, organization_with_role};
+use super::identity::organization_from;
 use super::lifecycle::audit;
+use super::projects::lock_organization;
 use crate::domain::{
     self, Organization, Principal, Project, ProjectAction, ProjectMember, Role,
     check_organization_members_change, check_owners_left,
@@ -354,12 +355,10 @@ impl Store {
             return Err(domain::Error::OrganizationNotFound);
         }
         let txn = self.begin_write().await?;
-        let (organization, role) = organization_with_role(
-            &*txn,
-            "o.id",
-            organization_id.into(),
+        let (organization, role) = lock_organization(
+            &txn,
+            &domain::OrganizationRef::Id(organization_id),
             principal.user_id,
-            true,
         )
         .await?
         .ok_or(domain::Error::OrganizationNotFound)?;
@@ -399,7 +398,7 @@ async fn organization_role(
     )
 }
 
-async fn project_role(
+pub(super) async fn project_role(
     conn: &impl ConnectionTrait,
     project_id: Uuid,
     user_id: Uuid,

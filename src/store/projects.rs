@@ -176,7 +176,7 @@ async fn create_in(
 }
 
 /// The project a create makes, before it is written.
-fn project_for(
+pub(super) fn project_for(
     organization_id: Uuid,
     slug: String,
     new: &NewProject,
@@ -298,7 +298,7 @@ fn only_if_guarded(insert: &str) -> String {
 /// The organization a create goes to, locked for the rest of the
 /// transaction (PostgreSQL; SQLite's write transaction holds the database),
 /// with the caller's role in it: one round trip.
-async fn lock_organization(
+pub(super) async fn lock_organization(
     txn: &DatabaseTransaction,
     organization: &OrganizationRef,
     user_id: Uuid,
@@ -321,13 +321,7 @@ async fn organization_facts(
     refused: bool,
 ) -> Result<OrganizationFacts, domain::Error> {
     let current_projects = if organization.plan.max_projects().is_some() {
-        project::Entity::find()
-            .filter(project::Column::OrganizationId.eq(organization.id))
-            .filter(project::Column::Status.eq(ProjectStatus::Active.as_str()))
-            .filter(project::Column::DeletedAt.is_null())
-            .count(txn)
-            .await
-            .map_err(internal)? as i64
+        active_projects(txn, organization.id).await?
     } else {
         0
     };
@@ -378,6 +372,21 @@ async fn organization_facts(
         existing_dependencies,
         metadata_schema: organization.project_metadata_schema.clone(),
     })
+}
+
+/// The projects of an organization that count towards its plan: active
+/// and not deleted.
+pub(super) async fn active_projects(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<i64, domain::Error> {
+    Ok(project::Entity::find()
+        .filter(project::Column::OrganizationId.eq(organization_id))
+        .filter(project::Column::Status.eq(ProjectStatus::Active.as_str()))
+        .filter(project::Column::DeletedAt.is_null())
+        .count(conn)
+        .await
+        .map_err(internal)? as i64)
 }
 
 /// A free slug for a derived `base`: the first of each round of
