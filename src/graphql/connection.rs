@@ -15,9 +15,14 @@ use crate::store::Page;
 /// Where a page ends, and whether more follow.
 #[derive(SimpleObject)]
 pub struct PageInfo {
+    /// Whether a page follows this one.
     pub has_next_page: bool,
+    /// Whether pages come before this one (true on every page after the first).
     pub has_previous_page: bool,
+    /// The cursor of the first item; null on an empty page.
     pub start_cursor: Option<String>,
+    /// The cursor of the last item, to pass as `after` for the next page;
+    /// null on an empty page.
     pub end_cursor: Option<String>,
 }
 
@@ -37,6 +42,7 @@ fn page_info<T>(
 /// Which projects to list.
 #[derive(InputObject, Debug)]
 pub struct ProjectFilter {
+    /// Only projects with this status; default both.
     pub status: Option<ProjectStatus>,
     /// Matched case-insensitively anywhere in the name or the slug.
     pub search: Option<String>,
@@ -59,9 +65,12 @@ pub struct ProjectConnection {
     pub(super) page: Page<domain::Project>,
 }
 
+/// A project on a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct ProjectEdge {
+    /// Where this project is in the list, for `after`.
     pub cursor: String,
+    /// The project.
     pub node: Project,
 }
 
@@ -115,8 +124,10 @@ async fn prefetch(
     Ok(())
 }
 
+/// A page of projects (Relay's connection).
 #[Object]
 impl ProjectConnection {
+    /// The page's items with their cursors.
     async fn edges(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectEdge>> {
         prefetch(ctx, ctx.look_ahead().field("node"), &self.page.items)
             .await
@@ -131,12 +142,14 @@ impl ProjectConnection {
             })
             .collect())
     }
+    /// The page's items.
     async fn nodes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
         prefetch(ctx, ctx.look_ahead(), &self.page.items)
             .await
             .map_err(|err| resolver_error(ctx, &err))?;
         Ok(self.page.items.iter().cloned().map(Project).collect())
     }
+    /// Where the page ends, and whether more follow.
     async fn page_info(&self) -> PageInfo {
         page_info(&self.page, self.has_previous_page, |project| {
             cursor::encode(CursorKind::Project, self.organization_id, project.id)
@@ -157,14 +170,19 @@ pub struct AuditEventConnection {
     pub(super) page: Page<domain::AuditEvent>,
 }
 
+/// An audit event on a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct AuditEventEdge {
+    /// Where this event is in the list, for `after`.
     pub cursor: String,
+    /// The event.
     pub node: AuditEvent,
 }
 
+/// A page of audit events (Relay's connection).
 #[Object]
 impl AuditEventConnection {
+    /// The page's items with their cursors.
     async fn edges(&self) -> Vec<AuditEventEdge> {
         self.page
             .items
@@ -175,14 +193,17 @@ impl AuditEventConnection {
             })
             .collect()
     }
+    /// The page's items.
     async fn nodes(&self) -> Vec<AuditEvent> {
         self.page.items.iter().cloned().map(AuditEvent).collect()
     }
+    /// Where the page ends, and whether more follow.
     async fn page_info(&self) -> PageInfo {
         page_info(&self.page, self.has_previous_page, |event| {
             cursor::encode(CursorKind::AuditEvent, self.organization_id, event.id)
         })
     }
+    /// Events in the organization, on every page.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         store(ctx)
             .count_audit_events(self.organization_id)

@@ -22,7 +22,9 @@ pub struct CreateProjectInput {
     pub slug: Option<String>,
     /// At most 4,000 characters.
     pub description: Option<String>,
+    /// How the project presents its content; every setting has a default.
     pub settings: Option<ProjectSettingsInput>,
+    /// Where and on what the project runs; omitted means not deployed.
     pub deployment: Option<DeploymentInput>,
     /// Default `OPEN`.
     pub mode: Option<ProjectMode>,
@@ -47,6 +49,7 @@ pub struct CreateProjectInput {
     pub client_mutation_id: Option<String>,
 }
 
+/// How a new project presents its content: Metabind's settings.
 #[derive(InputObject, Debug)]
 pub struct ProjectSettingsInput {
     /// A BCP 47 language tag; one of `supportedLocales` when both are given.
@@ -62,6 +65,8 @@ pub struct ProjectSettingsInput {
     pub thumbnail_url: Option<String>,
 }
 
+/// Where and on what a project runs: Datallog's `region` and
+/// `docker_version`.
 #[derive(InputObject, Debug, Default)]
 pub struct DeploymentInput {
     /// An available region of the catalog (see `regions`).
@@ -70,15 +75,19 @@ pub struct DeploymentInput {
     pub runtime: String,
 }
 
+/// An environment where changes need approval first.
 #[derive(InputObject, Debug)]
 pub struct ChangeRequestEnvironmentInput {
+    /// An environment name from the catalog.
     pub name: String,
     /// Default 1; values outside 1–10 are clamped into it.
     pub required_approvals: Option<i32>,
 }
 
+/// Who may see a project outside its organization.
 #[derive(InputObject, Debug, Default)]
 pub struct ProjectPermissionsInput {
+    /// Whether anyone may read the project; default false.
     pub public: Option<bool>,
 }
 
@@ -188,34 +197,48 @@ pub struct UpdateProjectInput {
 /// is checked by the same rules as a creation.
 #[derive(InputObject, Debug, Default)]
 pub struct ProjectPatchInput {
+    /// A new display name (1–200 characters).
     pub name: MaybeUndefined<String>,
     /// A new slug; the old one stays reserved for the project and still
     /// finds it (`project(organizationSlug:, slug:)`).
     pub slug: MaybeUndefined<String>,
+    /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
     /// Only the settings given change.
     pub settings: MaybeUndefined<ProjectSettingsPatchInput>,
+    /// A new deployment; null clears it.
     pub deployment: MaybeUndefined<DeploymentInput>,
+    /// A new Unleash project mode.
     pub mode: MaybeUndefined<ProjectMode>,
+    /// A new default stickiness.
     pub default_stickiness: MaybeUndefined<String>,
+    /// A new feature limit; null removes the limit.
     pub feature_limit: MaybeUndefined<i32>,
     /// Replaces the list of enabled environments.
     pub environments: MaybeUndefined<Vec<String>>,
     /// Replaces the list of change-request environments.
     pub change_request_environments: MaybeUndefined<Vec<ChangeRequestEnvironmentInput>>,
+    /// New permissions.
     pub permissions: MaybeUndefined<ProjectPermissionsInput>,
     /// Replaces the dependencies: live projects of the organization that
     /// do not depend on this one.
     pub dependency_ids: MaybeUndefined<Vec<ID>>,
+    /// New metadata (replaces the whole object); null clears it.
     pub metadata: MaybeUndefined<Json<serde_json::Value>>,
 }
 
+/// The settings to change; each left out stays as it is.
 #[derive(InputObject, Debug, Default)]
 pub struct ProjectSettingsPatchInput {
+    /// A new default locale, one of the supported ones.
     pub default_locale: MaybeUndefined<String>,
+    /// New supported locales (BCP 47 tags).
     pub supported_locales: MaybeUndefined<Vec<String>>,
+    /// A new default platform, one of the supported ones.
     pub default_platform: MaybeUndefined<Platform>,
+    /// New supported platforms.
     pub supported_platforms: MaybeUndefined<Vec<Platform>>,
+    /// A new thumbnail URL; null clears it.
     pub thumbnail_url: MaybeUndefined<String>,
 }
 

@@ -24,15 +24,21 @@ pub struct CreateMutation;
 #[derive(Default)]
 pub struct LifecycleMutation;
 
+/// The result of `createProject`.
 #[derive(SimpleObject)]
 pub struct CreateProjectPayload {
+    /// The created project.
     pub project: Project,
+    /// The `clientMutationId` of the input, echoed.
     pub client_mutation_id: Option<String>,
 }
 
+/// The result of `createOrganization`.
 #[derive(SimpleObject)]
 pub struct CreateOrganizationPayload {
+    /// The created organization.
     pub organization: Organization,
+    /// The `clientMutationId` of the input, echoed.
     pub client_mutation_id: Option<String>,
 }
 
@@ -43,7 +49,7 @@ impl CreateMutation {
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrganizationInput,
+        #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> Option<CreateOrganizationPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
@@ -70,7 +76,7 @@ impl CreateMutation {
     async fn create_project(
         &self,
         ctx: &Context<'_>,
-        input: CreateProjectInput,
+        #[graphql(desc = "The new project.")] input: CreateProjectInput,
     ) -> Option<CreateProjectPayload> {
         let res = async {
             let principal = principal(ctx).map_err(|err| vec![err])?;
@@ -93,26 +99,33 @@ impl CreateMutation {
     }
 }
 
+/// The result of `updateProject`.
 #[derive(SimpleObject)]
 pub struct UpdateProjectPayload {
+    /// The project as changed.
     pub project: Project,
+    /// The `clientMutationId` of the input, echoed.
     pub client_mutation_id: Option<String>,
 }
 
 /// A project after a change of its state.
 #[derive(SimpleObject)]
 pub struct ProjectPayload {
+    /// The project as it is now.
     pub project: Project,
 }
 
+/// The result of `archiveProject`.
 #[derive(SimpleObject)]
 pub struct ArchiveProjectPayload {
+    /// The archived project.
     pub project: Project,
     /// The live projects that depend on the archived one: archiving does
     /// not stop them, but they may want to know.
     pub dependants: Vec<Project>,
 }
 
+/// The result of `deleteProject`.
 #[derive(SimpleObject)]
 pub struct DeleteProjectPayload {
     /// The deleted project; it can be brought back with
@@ -122,20 +135,28 @@ pub struct DeleteProjectPayload {
     pub purge_at: DateTime,
 }
 
+/// The result of a change of a project's members.
 #[derive(SimpleObject)]
 pub struct ProjectMemberPayload {
+    /// The project.
     pub project: Project,
+    /// The membership added, changed or removed.
     pub member: ProjectMember,
 }
 
+/// The result of a change of an organization's members.
 #[derive(SimpleObject)]
 pub struct OrganizationMemberPayload {
+    /// The organization.
     pub organization: Organization,
+    /// The membership added, changed or removed.
     pub member: OrganizationMember,
 }
 
+/// An organization after a change of its members.
 #[derive(SimpleObject)]
 pub struct OrganizationPayload {
+    /// The organization as it is now.
     pub organization: Organization,
 }
 
@@ -180,6 +201,7 @@ impl LifecycleMutation {
     async fn update_project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project, the change and its precondition.")]
         input: UpdateProjectInput,
     ) -> Option<UpdateProjectPayload> {
         let res = async {
@@ -219,7 +241,11 @@ impl LifecycleMutation {
     /// lists' ACTIVE filter and stops counting towards the plan. Archiving
     /// an archived project changes nothing. Errors: PROJECT_NOT_FOUND,
     /// FORBIDDEN.
-    async fn archive_project(&self, ctx: &Context<'_>, id: ID) -> Option<ArchiveProjectPayload> {
+    async fn archive_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's id.")] id: ID,
+    ) -> Option<ArchiveProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
             app::archive_project(store(ctx), principal, ids::parse(&id, Kind::Project, "id")?).await
@@ -246,7 +272,11 @@ impl LifecycleMutation {
 
     /// Makes an archived project active again, if the plan has room.
     /// Errors: PROJECT_NOT_FOUND, FORBIDDEN, MAX_PROJECTS_REACHED.
-    async fn restore_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
+    async fn restore_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's id.")] id: ID,
+    ) -> Option<ProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
             app::restore_project(store(ctx), principal, ids::parse(&id, Kind::Project, "id")?).await
@@ -265,7 +295,8 @@ impl LifecycleMutation {
     async fn delete_project(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The project's id.")] id: ID,
+        #[graphql(desc = "The project's current slug, typed again to confirm.")]
         confirm_slug: String,
     ) -> Option<DeleteProjectPayload> {
         let res = async {
@@ -291,7 +322,11 @@ impl LifecycleMutation {
     /// (ACTIVE or ARCHIVED; an ACTIVE one must fit the plan).
     /// Organization OWNER/ADMIN only. Errors: PROJECT_NOT_FOUND,
     /// MAX_PROJECTS_REACHED.
-    async fn restore_deleted_project(&self, ctx: &Context<'_>, id: ID) -> Option<ProjectPayload> {
+    async fn restore_deleted_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's id.")] id: ID,
+    ) -> Option<ProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
             app::restore_deleted_project(
@@ -314,9 +349,9 @@ impl LifecycleMutation {
     async fn add_project_member(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
-        email: String,
-        role: Role,
+        #[graphql(desc = "The project's id.")] project_id: ID,
+        #[graphql(desc = "The e-mail address of an existing user.")] email: String,
+        #[graphql(desc = "The role to give.")] role: Role,
     ) -> Option<ProjectMemberPayload> {
         let change = Ok(app::MembershipChange::Add {
             email,
@@ -330,9 +365,9 @@ impl LifecycleMutation {
     async fn update_project_member_role(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
-        user_id: ID,
-        role: Role,
+        #[graphql(desc = "The project's id.")] project_id: ID,
+        #[graphql(desc = "The member's user id.")] user_id: ID,
+        #[graphql(desc = "The role to give.")] role: Role,
     ) -> Option<ProjectMemberPayload> {
         let change = ids::parse(&user_id, Kind::User, "userId").map(|user_id| {
             app::MembershipChange::SetRole {
@@ -348,8 +383,8 @@ impl LifecycleMutation {
     async fn remove_project_member(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
-        user_id: ID,
+        #[graphql(desc = "The project's id.")] project_id: ID,
+        #[graphql(desc = "The member's user id.")] user_id: ID,
     ) -> Option<ProjectPayload> {
         let res = async {
             let principal = principal(ctx)?;
@@ -376,9 +411,9 @@ impl LifecycleMutation {
     async fn add_organization_member(
         &self,
         ctx: &Context<'_>,
-        organization_id: ID,
-        email: String,
-        role: Role,
+        #[graphql(desc = "The organization's id.")] organization_id: ID,
+        #[graphql(desc = "The e-mail address of an existing user.")] email: String,
+        #[graphql(desc = "The role to give.")] role: Role,
     ) -> Option<OrganizationMemberPayload> {
         let change = Ok(app::MembershipChange::Add {
             email,
@@ -394,9 +429,9 @@ impl LifecycleMutation {
     async fn update_organization_member_role(
         &self,
         ctx: &Context<'_>,
-        organization_id: ID,
-        user_id: ID,
-        role: Role,
+        #[graphql(desc = "The organization's id.")] organization_id: ID,
+        #[graphql(desc = "The member's user id.")] user_id: ID,
+        #[graphql(desc = "The role to give.")] role: Role,
     ) -> Option<OrganizationMemberPayload> {
         let change = ids::parse(&user_id, Kind::User, "userId").map(|user_id| {
             app::MembershipChange::SetRole {
@@ -414,8 +449,8 @@ impl LifecycleMutation {
     async fn remove_organization_member(
         &self,
         ctx: &Context<'_>,
-        organization_id: ID,
-        user_id: ID,
+        #[graphql(desc = "The organization's id.")] organization_id: ID,
+        #[graphql(desc = "The member's user id.")] user_id: ID,
     ) -> Option<OrganizationPayload> {
         let res = async {
             let principal = principal(ctx)?;

@@ -105,6 +105,8 @@ async fn resolve_nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>
         .collect())
 }
 
+/// What can be read: the caller, organizations and their projects, any
+/// object by its global id, and the catalogs.
 #[Object]
 impl Query {
     /// The authenticated caller.
@@ -123,8 +125,8 @@ impl Query {
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The organization's id.")] id: Option<ID>,
+        #[graphql(desc = "The organization's slug.")] slug: Option<String>,
         #[graphql(desc = "One key: `{ id }` or `{ slug }` (instead of `id` or `slug`).")]
         by: Option<OrganizationBy>,
     ) -> async_graphql::Result<Option<Organization>> {
@@ -186,9 +188,11 @@ impl Query {
     async fn project(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        organization_slug: Option<String>,
-        slug: Option<String>,
+        #[graphql(desc = "The project's id.")] id: Option<ID>,
+        #[graphql(desc = "The organization's slug, with `slug`.")] organization_slug: Option<
+            String,
+        >,
+        #[graphql(desc = "The project's current or a former slug, with `organizationSlug`.")] slug: Option<String>,
     ) -> async_graphql::Result<Option<Project>> {
         let res = async {
             let viewer = principal(ctx)?.user_id;
@@ -230,7 +234,11 @@ impl Query {
     /// `User:<uuid>`, `AuditEvent:<uuid>`), for Relay's refetching: `null`
     /// for what the caller may not see, for what does not exist, and for an
     /// id that names no type.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         let res = async {
             principal(ctx)?;
             Ok(resolve_nodes(ctx, std::slice::from_ref(&id))
@@ -248,7 +256,7 @@ impl Query {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         let res = async {
             principal(ctx)?;

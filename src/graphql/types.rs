@@ -15,26 +15,40 @@ use super::loaders::{MembersKey, OrganizationKey, ProjectKey, UserKey, ViewerRol
 use super::{list_cost, loader, page_cost, principal, store};
 use crate::domain;
 
+/// Unleash's project mode, "affecting what actions are possible in this
+/// project", kept for Unleash clients. This server stores and returns it;
+/// who may read or change a project follows roles, whatever the mode.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::ProjectMode")]
 pub enum ProjectMode {
+    /// Unleash: anyone may propose changes.
     Open,
+    /// Unleash: only the project's members may propose changes.
     Protected,
+    /// Unleash: the project is hidden from those outside it.
     Private,
 }
 
+/// A device class a project's content is built for: Metabind's platforms.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::Platform")]
 pub enum Platform {
+    /// Phones.
     Mobile,
+    /// Tablets.
     Tablet,
+    /// Desktop browsers and applications.
     Desktop,
 }
 
+/// Whether a project is in use: ACTIVE ⇄ ARCHIVED (archived projects do not count
+/// against the plan and cannot be changed until restored).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::ProjectStatus")]
 pub enum ProjectStatus {
+    /// In use; counts against the plan limit.
     Active,
+    /// Kept read-only; `restoreProject` brings it back.
     Archived,
 }
 
@@ -42,25 +56,40 @@ pub enum ProjectStatus {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::ProjectStage")]
 pub enum ProjectStage {
+    /// Being built.
     Development,
+    /// Being tested before release.
     Staging,
+    /// Serving real users.
     Production,
 }
 
+/// A member's role in an organization or a project (projects use OWNER,
+/// MEMBER and VIEWER).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::Role")]
 pub enum Role {
+    /// May do everything, including managing members and deleting.
     Owner,
+    /// May do everything an OWNER may in an organization, but an organization
+    /// keeps at least one OWNER.
     Admin,
+    /// May create projects and change the ones it owns.
     Member,
+    /// May read, never change.
     Viewer,
 }
 
+/// An organization's plan; it bounds how many active projects it may have
+/// (see `Organization.maxProjects`).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "domain::Plan")]
 pub enum Plan {
+    /// Up to 10 active projects.
     Free,
+    /// Up to 100 active projects.
     Pro,
+    /// No limit.
     Enterprise,
 }
 
@@ -75,6 +104,8 @@ impl From<chrono::DateTime<Utc>> for DateTime {
     }
 }
 
+/// An instant in RFC 3339, always UTC with a `Z` and milliseconds:
+/// `2024-03-22T10:00:00.000Z`. Accepts any RFC 3339 offset.
 #[Scalar(
     name = "DateTime",
     specified_by_url = "https://scalars.graphql.org/andimarek/date-time"
@@ -111,18 +142,22 @@ pub enum Node {
 /// A person or program that calls the API.
 pub struct User(pub domain::User);
 
+/// A person or program that calls the API.
 #[Object]
 impl User {
     /// A global id, `User:<uuid>`.
     async fn id(&self) -> ID {
         ids::global(Kind::User, self.0.id)
     }
+    /// The e-mail address the user signs in with.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// The display name, if the user gave one.
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
+    /// When the user was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -152,18 +187,22 @@ impl User {
 /// An organization: it owns projects, has members and a plan.
 pub struct Organization(pub domain::Organization);
 
+/// An organization: it owns projects, has members and a plan.
 #[Object]
 impl Organization {
     /// A global id, `Organization:<uuid>`.
     async fn id(&self) -> ID {
         ids::global(Kind::Organization, self.0.id)
     }
+    /// The display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The URL identifier, unique among organizations.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The plan, which bounds the number of active projects.
     async fn plan(&self) -> Plan {
         self.0.plan.into()
     }
@@ -194,7 +233,9 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "At most 100; default 20.")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-        filter: Option<ProjectFilter>,
+        #[graphql(desc = "Which projects to list; default all but deleted ones.")] filter: Option<
+            ProjectFilter,
+        >,
     ) -> async_graphql::Result<ProjectConnection> {
         let filter = filter.map(ProjectFilter::into_domain).unwrap_or_default();
         self.project_page(ctx, filter, first, after)
@@ -206,7 +247,7 @@ impl Organization {
     async fn project(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "The project's current or a former slug.")] slug: String,
     ) -> async_graphql::Result<Option<Project>> {
         store(ctx)
             .project_by_slug(self.0.id, &slug)
@@ -283,21 +324,28 @@ impl Organization {
         .await;
         res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
+    /// When the organization was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When the organization last changed.
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
 }
 
+/// How a project presents its content: Metabind's settings.
 #[derive(SimpleObject)]
 pub struct ProjectSettings {
     /// A BCP 47 language tag, one of `supportedLocales`.
     pub default_locale: String,
+    /// The BCP 47 language tags the content is offered in.
     pub supported_locales: Vec<String>,
+    /// The platform shown first, one of `supportedPlatforms`.
     pub default_platform: Platform,
+    /// The platforms the content is built for.
     pub supported_platforms: Vec<Platform>,
+    /// An http(s) URL of the project's picture.
     pub thumbnail_url: Option<String>,
 }
 
@@ -305,33 +353,45 @@ pub struct ProjectSettings {
 /// `docker_version`.
 #[derive(SimpleObject)]
 pub struct Deployment {
+    /// The code of a region of the `regions` catalog.
     pub region: String,
+    /// The code of a runtime of the `runtimes` catalog.
     pub runtime: String,
 }
 
+/// An environment where changes need approval first: Unleash's change
+/// requests.
 #[derive(SimpleObject)]
 pub struct ChangeRequestEnvironment {
+    /// The environment's name, one of the project's `environments`.
     pub name: String,
     /// Between 1 and 10.
     pub required_approvals: i32,
 }
 
+/// Who may see a project outside its organization: Frontier's
+/// permissions.
 #[derive(SimpleObject)]
 pub struct ProjectPermissions {
+    /// Whether anyone, signed in or not, may read the project.
     pub public: bool,
 }
 
+/// A user's membership of a project.
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct ProjectMember {
     #[graphql(skip)]
     pub user_id: uuid::Uuid,
+    /// OWNER, MEMBER or VIEWER.
     pub role: Role,
+    /// When the user joined the project.
     pub created_at: DateTime,
 }
 
 #[ComplexObject]
 impl ProjectMember {
+    /// The member; null if the caller may not see them.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         load_user(ctx, self.user_id).await
     }
@@ -343,12 +403,15 @@ impl ProjectMember {
 pub struct OrganizationMember {
     #[graphql(skip)]
     pub user_id: uuid::Uuid,
+    /// The member's role in the organization.
     pub role: Role,
+    /// When the user joined the organization.
     pub created_at: DateTime,
 }
 
 #[ComplexObject]
 impl OrganizationMember {
+    /// The member; null if the caller may not see them.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         load_user(ctx, self.user_id).await
     }
@@ -411,12 +474,14 @@ impl Organization {
 /// A project of an organization.
 pub struct Project(pub domain::Project);
 
+/// A project of an organization.
 #[Object]
 impl Project {
     /// A global id, `Project:<uuid>`.
     async fn id(&self) -> ID {
         ids::global(Kind::Project, self.0.id)
     }
+    /// The organization the project belongs to.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let organization = loader(ctx)
             .load_one(OrganizationKey(self.0.organization_id))
@@ -433,6 +498,7 @@ impl Project {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// A free text up to 4,000 characters.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -452,9 +518,11 @@ impl Project {
             .deleted_at
             .map(|deleted_at| store(ctx).purge_at(deleted_at).into())
     }
+    /// Where the project is in its life.
     async fn stage(&self) -> ProjectStage {
         self.0.stage.into()
     }
+    /// How the project presents its content.
     async fn settings(&self) -> ProjectSettings {
         let settings = &self.0.settings;
         ProjectSettings {
@@ -469,15 +537,19 @@ impl Project {
             thumbnail_url: settings.thumbnail_url.clone(),
         }
     }
+    /// Where and on what the project runs, if set.
     async fn deployment(&self) -> Option<Deployment> {
         self.0.deployment.as_ref().map(|deployment| Deployment {
             region: deployment.region.clone(),
             runtime: deployment.runtime.clone(),
         })
     }
+    /// Unleash's project mode (stored, not enforced here).
     async fn mode(&self) -> ProjectMode {
         self.0.mode.into()
     }
+    /// The context field that keeps a user in the same variant: Unleash's
+    /// `defaultStickiness` (`default`, `userId`, `sessionId`, `random` or a custom field).
     async fn default_stickiness(&self) -> &str {
         &self.0.default_stickiness
     }
@@ -489,6 +561,7 @@ impl Project {
     async fn environments(&self) -> &[String] {
         &self.0.environments
     }
+    /// The environments where changes need approval first.
     async fn change_request_environments(&self) -> Vec<ChangeRequestEnvironment> {
         self.0
             .change_request_environments
@@ -499,6 +572,7 @@ impl Project {
             })
             .collect()
     }
+    /// Who may see the project outside its organization.
     async fn permissions(&self) -> ProjectPermissions {
         ProjectPermissions {
             public: self.0.is_public,
@@ -520,13 +594,17 @@ impl Project {
             .map(Project)
             .collect())
     }
+    /// Free JSON, checked against the organization's
+    /// `projectMetadataSchema` when it has one.
     async fn metadata(&self) -> Option<Json<serde_json::Value>> {
         self.0.metadata.clone().map(Json)
     }
+    /// Who created the project; null if the caller may not see them.
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         load_user(ctx, self.0.created_by).await
     }
     #[graphql(complexity = "list_cost(child_complexity)")]
+    /// Who is in the project, oldest first.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectMember>> {
         let members = load_members(ctx, self.0.id).await?;
         Ok(members
@@ -538,12 +616,16 @@ impl Project {
             })
             .collect())
     }
+    /// How many members the project has.
     async fn members_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(load_members(ctx, self.0.id).await?.len() as i64)
     }
+    /// When the project was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When the project last changed; pass it back as `expectedUpdatedAt`
+    /// to refuse an update that would overwrite someone else's.
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
@@ -552,6 +634,7 @@ impl Project {
 /// Something that happened in an organization.
 pub struct AuditEvent(pub domain::AuditEvent);
 
+/// Something that happened in an organization.
 #[Object]
 impl AuditEvent {
     /// A global id, `AuditEvent:<uuid>`.
@@ -581,6 +664,7 @@ impl AuditEvent {
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(self.0.payload.clone())
     }
+    /// When it happened.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -589,8 +673,11 @@ impl AuditEvent {
 /// A region of the catalog; only available ones are accepted.
 #[derive(SimpleObject)]
 pub struct Region {
+    /// The code to pass as `deployment.region`.
     pub code: String,
+    /// A human name.
     pub name: String,
+    /// Whether new projects may use it.
     pub available: bool,
 }
 
@@ -607,8 +694,11 @@ impl From<domain::Region> for Region {
 /// A runtime of the catalog; only supported ones are accepted.
 #[derive(SimpleObject)]
 pub struct Runtime {
+    /// The code to pass as `deployment.runtime`.
     pub code: String,
+    /// A human name.
     pub name: String,
+    /// Whether new projects may use it.
     pub supported: bool,
 }
 
@@ -626,8 +716,11 @@ impl From<domain::Runtime> for Runtime {
 /// default but accepted when named.
 #[derive(SimpleObject)]
 pub struct Environment {
+    /// The name to pass in `environments`.
     pub name: String,
+    /// What it is for, e.g. `development` or `production`.
     pub kind: String,
+    /// Whether it is left out of the default set.
     pub deprecated: bool,
 }
 
