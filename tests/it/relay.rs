@@ -153,3 +153,75 @@ async fn an_organization_is_found_by_one_of_its_keys() {
         .await;
     assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
 }
+
+/// The operation text relay-compiler generated for `name` in
+/// `examples/relay` (CI checks those artifacts are current).
+fn relay_operation(name: &str) -> String {
+    let path = format!(
+        "{}/examples/relay/src/__generated__/{name}.graphql.ts",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let (_, after) = source
+        .rsplit_once("\"text\": ")
+        .unwrap_or_else(|| panic!("{path} has no operation text"));
+    let literal = after.lines().next().expect("the text's line");
+    serde_json::from_str(literal).expect("the text is a JSON string")
+}
+
+/// Relay's own compiled operations run here: the page's query, then the
+/// pagination query that refetches the organization through `node(id:)`
+/// for the next page, and the refetch of one project.
+#[tokio::test]
+async fn the_queries_relay_compiler_generates_page_through_projects() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    for name in ["Alpha", "Beta", "Gamma"] {
+        let body = app.create_project(&ada, json!({ "name": name })).await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            &relay_operation("ProjectsPageQuery"),
+            json!({ "slug": ada.organization_slug }),
+        )
+        .await;
+    let organization = &body["data"]["organization"];
+    let projects = &organization["projects"];
+    assert_eq!(projects["totalCount"], 3, "{body}");
+    assert_eq!(projects["edges"].as_array().map(Vec::len), Some(3), "{body}");
+    assert_eq!(projects["edges"][0]["node"]["slug"], "alpha", "{body}");
+    assert_eq!(body["data"]["viewer"]["email"], "ada@example.com");
+
+    // The next page after the first project, through `node(id:)`.
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            &relay_operation("OrganizationProjectsPaginationQuery"),
+            json!({
+                "id": organization["id"],
+                "first": 1,
+                "after": projects["edges"][0]["cursor"],
+            }),
+        )
+        .await;
+    let node = &body["data"]["node"];
+    assert_eq!(node["__typename"], "Organization", "{body}");
+    assert_eq!(node["projects"]["edges"][0]["node"]["slug"], "beta", "{body}");
+    assert_eq!(node["projects"]["pageInfo"]["hasNextPage"], true, "{body}");
+
+    let beta = node["projects"]["edges"][0]["node"]["id"].clone();
+    let (_, body) = app
+        .graphql(
+            Some(&ada.token),
+            &relay_operation("ProjectRowRefetchQuery"),
+            json!({ "id": beta }),
+        )
+        .await;
+    assert_eq!(body["data"]["node"]["name"], "Beta", "{body}");
+    assert_eq!(
+        body["data"]["node"]["createdBy"]["email"],
+        "ada@example.com"
+    );
+}
