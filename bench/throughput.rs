@@ -100,6 +100,8 @@ async fn main() {
         connections: Default::default(),
         max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
         cors: Default::default(),
+        persisted: Default::default(),
+        batch_max: 10,
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");

@@ -82,6 +82,14 @@ pub enum Admin {
         #[arg(long)]
         role: String,
     },
+    /// Load trusted documents from a manifest (Apollo's persisted query
+    /// manifest, or relay-compiler's map of hash to document): the only
+    /// documents that run with TRUSTED_DOCUMENTS_ONLY.
+    TrustDocuments {
+        /// The manifest's path.
+        #[arg(long)]
+        manifest: std::path::PathBuf,
+    },
     /// Set an organization's plan: FREE, PRO or ENTERPRISE.
     SetPlan {
         /// The organization's UUID or slug.
@@ -192,6 +200,17 @@ async fn admin_on(store: &Store, admin: Admin) -> Result<Value, domain::Error> {
                 "userId": membership.user_id,
                 "role": membership.role.as_str(),
             })
+        }
+        Admin::TrustDocuments { manifest } => {
+            let documents = std::fs::read(&manifest)
+                .map_err(|err| format!("cannot read {}: {err}", manifest.display()))
+                .and_then(|bytes| {
+                    serde_json::from_slice(&bytes)
+                        .map_err(|err| format!("{} is not JSON: {err}", manifest.display()))
+                })
+                .and_then(|json| crate::http::persisted::manifest(&json))
+                .map_err(|message| domain::Error::bad_input(vec!["manifest".into()], message))?;
+            json!({ "trusted": store.trust_documents(&documents).await? })
         }
         Admin::SetPlan { organization, plan } => {
             let plan = Plan::parse(&plan).ok_or_else(|| {

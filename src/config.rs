@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::http::connections::ConnectionLimits;
+use crate::http::persisted::PersistedOptions;
 use crate::store::StoreOptions;
 
 /// A SQLite file in the working directory, created on first start.
@@ -111,6 +112,22 @@ pub struct ServeArgs {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<String>,
 
+    /// The most documents Apollo's automatic persisted queries keep
+    /// registered, shared by every process (least recently used ones go
+    /// first); 0 turns registration off.
+    #[arg(long, env = "PERSISTED_QUERIES_MAX", default_value_t = 10_000)]
+    pub persisted_queries_max: u64,
+
+    /// Run only the trusted documents loaded with `admin trust-documents`,
+    /// by hash or in full; any other document is PERSISTED_QUERY_NOT_IN_LIST.
+    #[arg(long, env = "TRUSTED_DOCUMENTS_ONLY", default_value_t = false)]
+    pub trusted_documents_only: bool,
+
+    /// The most operations one POST may carry as a JSON array (a batch);
+    /// each counts against the rate limit as a request of its own.
+    #[arg(long, env = "GRAPHQL_BATCH_MAX", default_value_t = 10)]
+    pub graphql_batch_max: usize,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -129,6 +146,10 @@ pub struct Config {
     pub max_rows_per_request: usize,
     /// Which browser origins may call the API.
     pub cors: Cors,
+    /// APQ registration and the trusted-documents mode.
+    pub persisted: PersistedOptions,
+    /// The most operations in one batch.
+    pub batch_max: usize,
 }
 
 /// Which browser origins may call the API (CORS).
@@ -189,6 +210,11 @@ impl Config {
             },
             max_rows_per_request: serve.max_rows_per_request,
             cors: Cors::from_list(&serve.cors_allowed_origins),
+            persisted: PersistedOptions {
+                max_registered: serve.persisted_queries_max,
+                trusted_only: serve.trusted_documents_only,
+            },
+            batch_max: serve.graphql_batch_max,
         }
     }
 }

@@ -15,6 +15,7 @@ mod m20261123_000004_idempotency_claims;
 mod m20261201_000005_idempotency_resource;
 mod m20261204_000006_keyset_indexes;
 mod m20261205_000007_project_lifecycle;
+mod m20261206_000008_persisted_documents;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_idempotency_resource::Migration),
             Box::new(m20261204_000006_keyset_indexes::Migration),
             Box::new(m20261205_000007_project_lifecycle::Migration),
+            Box::new(m20261206_000008_persisted_documents::Migration),
         ]
     }
 }

@@ -88,6 +88,12 @@ codes! {
     GraphqlValidationFailed = "GRAPHQL_VALIDATION_FAILED", 400, false;
     OperationResolutionFailure = "OPERATION_RESOLUTION_FAILURE", 400, false;
     QueryTooExpensive = "QUERY_TOO_EXPENSIVE", 400, false;
+    /// A persisted-query hash the server does not know: send the document
+    /// with it (Apollo's automatic persisted queries do).
+    PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND", 400, false;
+    /// A document that is not a trusted document, with
+    /// `TRUSTED_DOCUMENTS_ONLY` on.
+    PersistedQueryNotInList = "PERSISTED_QUERY_NOT_IN_LIST", 400, false;
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", 415, false;
     MethodNotAllowed = "METHOD_NOT_ALLOWED", 405, false;
     NotAcceptable = "NOT_ACCEPTABLE", 406, false;

@@ -7,6 +7,7 @@ pub mod environment;
 pub mod idempotency_key;
 pub mod organization;
 pub mod organization_member;
+pub mod persisted_document;
 pub mod project;
 pub mod project_dependency;
 pub mod project_environment;

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::auth::{Credentials, authenticate};
 use super::idempotency::{self, Claimed, Key};
-use super::{AppState, REQUEST_ID, graphiql};
+use super::{AppState, REQUEST_ID, graphiql, persisted};
 use crate::domain;
 
 use crate::graphql::Resume;
@@ -145,7 +145,10 @@ pub async fn post_graphql(
             );
         }
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return batch(&state, &headers, &body, format).await;
+    }
+    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return error(
@@ -162,15 +165,115 @@ pub async fn post_graphql(
             return error(StatusCode::BAD_REQUEST, format, Code::BadRequest, message);
         }
     };
+    let registration = match persisted::resolve(&state.store, state.persisted, &mut request).await {
+        Ok(registration) => registration,
+        Err(refusal) => return refused(&refusal, format, &request_id(&headers)),
+    };
     if request.query.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, format, Code::BadRequest, NO_QUERY);
+    }
+    execute(&state, &headers, request, format, keyed, registration).await
+}
+
+const NO_QUERY: &str = "The request has no 'query'; send {\"query\": \"…\"}.";
+
+/// A request whose persisted document cannot run.
+fn refused(refusal: &persisted::Refusal, format: Format, request_id: &str) -> Response {
+    match refusal {
+        persisted::Refusal::Store(err) => domain_error(format, err, request_id),
+        _ => error(
+            refusal.status(format == Format::GraphqlResponseJson),
+            format,
+            refusal.code(),
+            &refusal.message(),
+        ),
+    }
+}
+
+/// A JSON array of operations, run one after the other as separate
+/// requests with the caller's credentials, answered as an array in the
+/// same order. Each counts against the rate limit; each is checked for
+/// depth and complexity on its own. Idempotency keys name one operation,
+/// so a batch cannot carry one.
+async fn batch(state: &AppState, headers: &HeaderMap, body: &[u8], format: Format) -> Response {
+    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
+        Ok(requests) => requests,
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format,
+                Code::BadRequest,
+                &format!(
+                    "The body is not a batch of GraphQL requests ({err}); send [{{\"query\": \"…\"}}, …]."
+                ),
+            );
+        }
+    };
+    if requests.is_empty() || requests.len() > state.batch_max {
         return error(
             StatusCode::BAD_REQUEST,
             format,
             Code::BadRequest,
-            "The request has no 'query'; send {\"query\": \"…\"}.",
+            &format!(
+                "A batch carries 1 to {} operations; this one has {}.",
+                state.batch_max,
+                requests.len()
+            ),
         );
     }
-    execute(&state, &headers, request, format, keyed).await
+    if headers.contains_key("idempotency-key") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format,
+            Code::BadRequest,
+            "An Idempotency-Key names one operation: send it without a batch.",
+        );
+    }
+    if let Some(limiter) = &state.limiter
+        && let Some(response) = limiter.charge_batch(headers, requests.len())
+    {
+        return response;
+    }
+    let request_id = request_id(headers);
+    let principal = match principal(state, headers).await {
+        Ok(principal) => principal,
+        Err(err) => return domain_error(format, &err, &request_id),
+    };
+    let mut answers = Vec::with_capacity(requests.len());
+    let mut unavailable = false;
+    for mut request in requests {
+        let registration =
+            match persisted::resolve(&state.store, state.persisted, &mut request).await {
+                Ok(registration) => registration,
+                Err(refusal) => {
+                    unavailable |= refusal.code() == Code::ServiceUnavailable;
+                    answers.push(error_response(refusal.code().as_str(), &refusal.message()));
+                    continue;
+                }
+            };
+        if request.query.trim().is_empty() {
+            answers.push(error_response(Code::BadRequest.as_str(), NO_QUERY));
+            continue;
+        }
+        let ran = run(
+            state,
+            &state.store,
+            request,
+            principal,
+            request_id.clone(),
+            format,
+            registration,
+        )
+        .await;
+        unavailable |= ran.unavailable;
+        answers.push(ran.body);
+    }
+    Ran {
+        status: StatusCode::OK,
+        body: Value::Array(answers),
+        unavailable,
+    }
+    .into_response(format)
 }
 
 #[derive(Deserialize)]
@@ -202,7 +305,11 @@ pub async fn get_graphql(
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    let Some(query) = params.query else {
+    let persisted = params
+        .extensions
+        .as_deref()
+        .is_some_and(|raw| !raw.is_empty());
+    let Some(query) = params.query.or_else(|| persisted.then(String::new)) else {
         if wants_html {
             return graphiql::page();
         }
@@ -237,7 +344,16 @@ pub async fn get_graphql(
         };
         if name == "variables" {
             request = request.variables(async_graphql::Variables::from_json(value));
+        } else if let Ok(extensions) = serde_json::from_value(value) {
+            request.extensions = extensions;
         }
+    }
+    let registration = match persisted::resolve(&state.store, state.persisted, &mut request).await {
+        Ok(registration) => registration,
+        Err(refusal) => return refused(&refusal, format, &request_id(&headers)),
+    };
+    if request.query.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, format, Code::BadRequest, NO_QUERY);
     }
     if is_mutation(&request) {
         let mut response = error(
@@ -251,7 +367,7 @@ pub async fn get_graphql(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request, format, None).await
+    execute(&state, &headers, request, format, None, registration).await
 }
 
 /// Whether the operation the request would run is a mutation. A query that
@@ -294,13 +410,10 @@ async fn execute(
     request: async_graphql::Request,
     format: Format,
     keyed: Option<Key>,
+    registration: Option<persisted::Registration>,
 ) -> Response {
     let request_id = request_id(headers);
-    let principal = match Credentials::from_headers(headers, false) {
-        Ok(credentials) => authenticate(&state.store, &credentials).await,
-        Err(err) => Err(err),
-    };
-    let principal = match principal {
+    let principal = match principal(state, headers).await {
         Ok(principal) => principal,
         Err(err) => return domain_error(format, &err, &request_id),
     };
@@ -326,13 +439,23 @@ async fn execute(
                     Some(principal),
                     request_id,
                     format,
+                    registration,
                 )
                 .await;
                 return ran.into_response(format);
             }
         },
         (_, principal) => {
-            let ran = run(state, &state.store, request, principal, request_id, format).await;
+            let ran = run(
+                state,
+                &state.store,
+                request,
+                principal,
+                request_id,
+                format,
+                registration,
+            )
+            .await;
             return ran.into_response(format);
         }
     };
@@ -398,12 +521,22 @@ async fn execute(
         Some(principal),
         request_id,
         format,
+        registration,
     )
     .await;
     keyed
         .finish(ran.status.as_u16(), &ran.body.to_string())
         .await;
     ran.into_response(format)
+}
+
+/// The caller the request's credentials name, if any.
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<domain::Principal>, domain::Error> {
+    let credentials = Credentials::from_headers(headers, false)?;
+    authenticate(&state.store, &credentials).await
 }
 
 /// What a request came to.
@@ -437,7 +570,9 @@ async fn run(
     principal: Option<domain::Principal>,
     request_id: String,
     format: Format,
+    registration: Option<persisted::Registration>,
 ) -> Ran {
+    let authenticated = principal.is_some();
     let loaders = Loaders::data_loader(
         store.clone(),
         principal.map(|p| p.user_id),
@@ -450,7 +585,8 @@ async fn run(
             principal,
             request_id,
         });
-    // Kept for null propagation, which needs the document that ran.
+    // Kept for null propagation, which needs the document that ran (and
+    // for its registration).
     let document = request.query.clone();
     let operation = request.operation_name.clone();
     let mut response = state.schema.execute(request).await;
@@ -497,6 +633,12 @@ async fn run(
             .iter()
             .any(|error| error["extensions"]["code"] == Code::ServiceUnavailable.as_str())
     });
+    if let Some(registration) = registration
+        && authenticated
+        && !request_error
+    {
+        persisted::register(store, state.persisted, registration, &document).await;
+    }
     Ran {
         status,
         body,

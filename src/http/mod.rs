@@ -10,6 +10,7 @@ mod graphql;
 mod health;
 pub mod idempotency;
 mod limits;
+pub mod persisted;
 mod rate_limit;
 
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub cors: Cors,
     /// The schema's field types, for null propagation.
     pub output_types: std::sync::Arc<crate::graphql::nulls::OutputTypes>,
+    pub persisted: persisted::PersistedOptions,
+    pub batch_max: usize,
 }
 
 impl AppState {
@@ -64,6 +67,8 @@ impl AppState {
             max_rows_per_request: config.max_rows_per_request,
             limiter: config.rate_limit.map(rate_limit::Limiter::new),
             cors: config.cors.clone(),
+            persisted: config.persisted,
+            batch_max: config.batch_max,
         }
     }
 }

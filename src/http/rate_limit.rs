@@ -9,7 +9,7 @@ use crate::domain::Code;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
@@ -41,8 +41,7 @@ impl Limiter {
 
 /// The key of a request: a hash of the token it carries (the token itself
 /// is never kept), or `None` without one.
-fn token_key(request: &Request) -> Option<[u8; 32]> {
-    let headers = request.headers();
+fn token_key(headers: &HeaderMap) -> Option<[u8; 32]> {
     let token = headers
         .get(header::AUTHORIZATION)
         .or_else(|| headers.get("x-api-key"))?
@@ -55,23 +54,49 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let (Some(limiter), Some(key)) = (limiter, token_key(&request)) else {
+    let (Some(limiter), Some(key)) = (limiter, token_key(request.headers())) else {
         return next.run(request).await;
     };
     match limiter.limiter.check_key(&key) {
         Ok(()) => next.run(request).await,
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let mut response = json_error(
+        Err(not_until) => refused(not_until.wait_time_from(DefaultClock::default().now())),
+    }
+}
+
+impl Limiter {
+    /// Charges the token of a batch for its operations past the first (the
+    /// first was charged as the request came in): all of them, or none and
+    /// the refusal.
+    pub fn charge_batch(&self, headers: &HeaderMap, operations: usize) -> Option<Response> {
+        let key = token_key(headers)?;
+        let extra = u32::try_from(operations.saturating_sub(1))
+            .ok()
+            .and_then(std::num::NonZeroU32::new)?;
+        match self.limiter.check_key_n(&key, extra) {
+            Ok(Ok(())) => None,
+            Ok(Err(not_until)) => Some(refused(
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )),
+            // More than the burst can ever allow at once.
+            Err(_) => Some(json_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 Code::RateLimited.as_str(),
-                &format!("Too many requests with this token; retry in {seconds} s."),
-            );
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
+                "This batch has more operations than the rate limit's burst allows; send fewer at once.",
+            )),
         }
     }
+}
+
+/// 429 with the seconds to wait.
+fn refused(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        Code::RateLimited.as_str(),
+        &format!("Too many requests with this token; retry in {seconds} s."),
+    );
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }

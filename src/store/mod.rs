@@ -7,6 +7,7 @@
 //! module and `entity`.
 
 mod catalog;
+mod documents;
 mod error;
 mod idempotency;
 mod identity;
@@ -29,6 +30,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+pub use documents::PersistedDocument;
 pub use error::is_unavailable;
 pub use idempotency::{Claim, IdempotencyClaim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES};
 pub use identity::{AdminMembership, CreatedUser};

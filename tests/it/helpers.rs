@@ -164,6 +164,8 @@ pub struct AppOptions {
     pub connections: ConnectionLimits,
     pub max_rows_per_request: usize,
     pub cors: projects_api::config::Cors,
+    pub persisted: projects_api::http::persisted::PersistedOptions,
+    pub batch_max: usize,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -178,6 +180,8 @@ impl Default for AppOptions {
             connections: ConnectionLimits::default(),
             max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
             cors: projects_api::config::Cors::Off,
+            persisted: Default::default(),
+            batch_max: 10,
             rewrite_database_url: None,
         }
     }
@@ -208,6 +212,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         connections: options.connections,
         max_rows_per_request: options.max_rows_per_request,
         cors: options.cors,
+        persisted: options.persisted,
+        batch_max: options.batch_max,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

@@ -27,6 +27,7 @@ mod limits;
 mod nulls;
 mod openapi;
 mod outage;
+mod persisted;
 mod reads;
 mod relay;
 mod rules;

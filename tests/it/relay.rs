@@ -190,7 +190,11 @@ async fn the_queries_relay_compiler_generates_page_through_projects() {
     let organization = &body["data"]["organization"];
     let projects = &organization["projects"];
     assert_eq!(projects["totalCount"], 3, "{body}");
-    assert_eq!(projects["edges"].as_array().map(Vec::len), Some(3), "{body}");
+    assert_eq!(
+        projects["edges"].as_array().map(Vec::len),
+        Some(3),
+        "{body}"
+    );
     assert_eq!(projects["edges"][0]["node"]["slug"], "alpha", "{body}");
     assert_eq!(body["data"]["viewer"]["email"], "ada@example.com");
 
@@ -208,7 +212,10 @@ async fn the_queries_relay_compiler_generates_page_through_projects() {
         .await;
     let node = &body["data"]["node"];
     assert_eq!(node["__typename"], "Organization", "{body}");
-    assert_eq!(node["projects"]["edges"][0]["node"]["slug"], "beta", "{body}");
+    assert_eq!(
+        node["projects"]["edges"][0]["node"]["slug"], "beta",
+        "{body}"
+    );
     assert_eq!(node["projects"]["pageInfo"]["hasNextPage"], true, "{body}");
 
     let beta = node["projects"]["edges"][0]["node"]["id"].clone();
