@@ -102,6 +102,7 @@ async fn main() {
         cors: Default::default(),
         persisted: Default::default(),
         batch_max: 10,
+        metrics_listen: None,
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");

@@ -128,6 +128,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GRAPHQL_BATCH_MAX", default_value_t = 10)]
     pub graphql_batch_max: usize,
 
+    /// Serve `/metrics` on this address only (e.g. `127.0.0.1:9100`, for a
+    /// scraper on a private network) instead of on the main listener.
+    #[arg(long, env = "METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
@@ -150,6 +155,8 @@ pub struct Config {
     pub persisted: PersistedOptions,
     /// The most operations in one batch.
     pub batch_max: usize,
+    /// Where `/metrics` is served when not on the main listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Which browser origins may call the API (CORS).
@@ -215,6 +222,7 @@ impl Config {
                 trusted_only: serve.trusted_documents_only,
             },
             batch_max: serve.graphql_batch_max,
+            metrics_listen: serve.metrics_listen,
         }
     }
 }

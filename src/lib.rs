@@ -12,7 +12,8 @@
 //! - [`domain`]: the rules, as plain Rust (no GraphQL, no SQL).
 //! - [`store`]: queries and transactions over SeaORM.
 //! - [`entity`]: SeaORM entities, one per table.
-//! - [`telemetry`]: tracing subscriber set-up.
+//! - [`telemetry`]: logs and OpenTelemetry traces.
+//! - [`metrics`]: the Prometheus metrics served at `/metrics`.
 
 pub mod app;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod entity;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;

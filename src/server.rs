@@ -56,6 +56,19 @@ pub async fn serve(
             }
         })
     });
+    let metrics_server = match config.metrics_listen {
+        Some(address) => {
+            let listener = TcpListener::bind(address).await?;
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+            let router = crate::http::metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::error!(error = %err, "the metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     let router = crate::http::router(state);
     // Once the signal comes, requests in flight get the grace period to
     // finish; past it the server stops anyway, and their transactions roll
@@ -78,6 +91,9 @@ pub async fn serve(
     }
     purger.abort();
     analyzer.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     projects_purger.abort();
     if let Some(forgetter) = forgetter {
         forgetter.abort();

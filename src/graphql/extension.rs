@@ -6,11 +6,12 @@ use crate::domain::Code;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    NextValidation,
 };
 use async_graphql::parser::parse_query;
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
 
 use super::error::with_code;
 use super::{MAX_COMPLEXITY, guard};
@@ -34,6 +35,7 @@ impl ExtensionFactory for ErrorCodes {
         Arc::new(ErrorCodesExtension {
             introspection: self.introspection,
             input_errors: Mutex::new(Vec::new()),
+            operation_name: Mutex::new(None),
         })
     }
 }
@@ -43,6 +45,61 @@ struct ErrorCodesExtension {
     /// Input errors found while preparing the request, reported with the
     /// validation errors (prepare_request can return only one error).
     input_errors: Mutex<Vec<ServerError>>,
+    /// The request's `operationName`, to find the operation it selects.
+    operation_name: Mutex<Option<String>>,
+}
+
+/// The operation a request runs, for its metrics, log line and span:
+/// put in the request's data, filled in once the document has parsed.
+#[derive(Debug, Default)]
+pub struct OperationSlot(Mutex<Option<Operation>>);
+
+/// An operation of a parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// `query`, `mutation` or `subscription`.
+    pub kind: &'static str,
+    pub name: Option<String>,
+}
+
+impl OperationSlot {
+    /// The operation, if the document parsed and the request selects one.
+    pub fn get(&self) -> Option<Operation> {
+        self.0.lock().ok().and_then(|seen| seen.clone())
+    }
+
+    fn set(&self, operation: Operation) {
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(operation);
+        }
+    }
+}
+
+/// The operation `name` selects in `document` (the only one when `None`).
+fn selected(document: &ExecutableDocument, name: Option<&str>) -> Option<Operation> {
+    let (found, operation) = match name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(found, _)| found.map(|found| found.as_str()) == Some(name))?,
+        None => {
+            let mut operations = document.operations.iter();
+            let only = operations.next()?;
+            if operations.next().is_some() {
+                return None;
+            }
+            only
+        }
+    };
+    let kind = match operation.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    Some(Operation {
+        kind,
+        name: found.map(|found| found.to_string()),
+    })
 }
 
 #[async_trait::async_trait]
@@ -98,8 +155,34 @@ impl Extension for ErrorCodesExtension {
         if let Ok(mut input_errors) = self.input_errors.lock() {
             *input_errors = nul_errors;
         }
+        if let Ok(mut operation_name) = self.operation_name.lock() {
+            operation_name.clone_from(&request.operation_name);
+        }
         request.set_parsed_query(document);
         next.run(ctx, request).await
+    }
+
+    /// Notes the operation the request selects, once the document has
+    /// parsed (the request's data is reachable from here on).
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
+            let name = self
+                .operation_name
+                .lock()
+                .ok()
+                .and_then(|name| name.clone());
+            if let Some(operation) = selected(&document, name.as_deref()) {
+                slot.set(operation);
+            }
+        }
+        Ok(document)
     }
 
     async fn validation(

@@ -20,7 +20,7 @@ mod types;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{RequestError, error_response, graphql_error};
-pub use extension::ErrorCodes;
+pub use extension::{ErrorCodes, Operation, OperationSlot};
 pub use loaders::{Loaders, MAX_ROWS_PER_REQUEST};
 pub use mutation::Mutation;
 pub use query::Query;

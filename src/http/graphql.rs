@@ -24,9 +24,10 @@ use super::idempotency::{self, Claimed, Key};
 use super::{AppState, REQUEST_ID, graphiql, persisted};
 use crate::domain;
 
-use crate::graphql::Resume;
 use crate::graphql::{Loaders, RequestContext, error_response};
+use crate::graphql::{Operation, OperationSlot, Resume};
 use crate::store::{MAX_KEYS_PER_USER, Store};
+use tracing::Instrument;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const REQUEST_ERROR_CODES: [&str; 4] = [
@@ -578,7 +579,9 @@ async fn run(
         principal.map(|p| p.user_id),
         state.max_rows_per_request,
     );
+    let slot = std::sync::Arc::new(OperationSlot::default());
     let request = request
+        .data(slot.clone())
         .data(store.clone())
         .data(loaders)
         .data(RequestContext {
@@ -589,7 +592,15 @@ async fn run(
     // for its registration).
     let document = request.query.clone();
     let operation = request.operation_name.clone();
-    let mut response = state.schema.execute(request).await;
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!(
+        "graphql.operation",
+        otel.name = "graphql",
+        graphql.operation.type = tracing::field::Empty,
+        graphql.operation.name = tracing::field::Empty,
+        graphql.outcome = tracing::field::Empty,
+    );
+    let mut response = state.schema.execute(request).instrument(span.clone()).await;
     crate::graphql::nulls::propagate(
         &state.output_types,
         &document,
@@ -633,6 +644,7 @@ async fn run(
             .iter()
             .any(|error| error["extensions"]["code"] == Code::ServiceUnavailable.as_str())
     });
+    observe(state, &span, slot.get(), &body, started.elapsed());
     if let Some(registration) = registration
         && authenticated
         && !request_error
@@ -644,6 +656,48 @@ async fn run(
         body,
         unavailable,
     }
+}
+
+/// Counts the operation, names its span and logs one line with its name
+/// and error codes.
+fn observe(
+    state: &AppState,
+    span: &tracing::Span,
+    operation: Option<Operation>,
+    body: &Value,
+    took: std::time::Duration,
+) {
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|error| error["extensions"]["code"].as_str())
+        .collect();
+    let kind = operation
+        .as_ref()
+        .map_or("unknown", |operation| operation.kind);
+    let name = operation
+        .as_ref()
+        .and_then(|operation| operation.name.as_deref());
+    let outcome = crate::metrics::outcome(codes.first().copied());
+    state.metrics.operation(kind, outcome, took.as_secs_f64());
+    span.record(
+        "otel.name",
+        format!("{kind} {}", name.unwrap_or("anonymous")),
+    );
+    span.record("graphql.operation.type", kind);
+    if let Some(name) = name {
+        span.record("graphql.operation.name", name);
+    }
+    span.record("graphql.outcome", outcome);
+    tracing::info!(
+        operation.r#type = kind,
+        operation.name = name.unwrap_or(""),
+        outcome,
+        error_codes = %codes.join(","),
+        duration_ms = took.as_millis() as u64,
+        "graphql operation"
+    );
 }
 
 /// Gives a code to the errors async-graphql raises without one: the

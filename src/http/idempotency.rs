@@ -84,7 +84,10 @@ pub async fn claim(
     let (claim, resume) = match claimed {
         Claim::New(claim) => (claim, None),
         Claim::Resume { claim, resource_id } => (claim, Some(resource_id)),
-        Claim::Replay { status, body } => return Ok(Claimed::Replay { status, body }),
+        Claim::Replay { status, body } => {
+            store.metrics().idempotency_replays.inc();
+            return Ok(Claimed::Replay { status, body });
+        }
         Claim::InUse => return Ok(Claimed::InUse),
         Claim::Reused => return Ok(Claimed::Reused),
         Claim::TooMany => return Ok(Claimed::TooMany),

@@ -50,6 +50,9 @@ pub struct AppState {
     pub output_types: std::sync::Arc<crate::graphql::nulls::OutputTypes>,
     pub persisted: persisted::PersistedOptions,
     pub batch_max: usize,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Whether `/metrics` is served here (not on a listener of its own).
+    pub metrics_here: bool,
 }
 
 impl AppState {
@@ -59,13 +62,18 @@ impl AppState {
         });
         let output_types =
             std::sync::Arc::new(crate::graphql::nulls::OutputTypes::from_sdl(&schema.sdl()));
+        let metrics = crate::metrics::Metrics::new(&store);
         AppState {
+            limiter: config
+                .rate_limit
+                .map(|limit| rate_limit::Limiter::new(limit, metrics.rate_limited.clone())),
+            metrics,
+            metrics_here: config.metrics_listen.is_none(),
             store,
             output_types,
             schema,
             request_timeout: config.request_timeout,
             max_rows_per_request: config.max_rows_per_request,
-            limiter: config.rate_limit.map(rate_limit::Limiter::new),
             cors: config.cors.clone(),
             persisted: config.persisted,
             batch_max: config.batch_max,
@@ -128,7 +136,11 @@ pub fn router(state: AppState) -> Router {
             rate_limit::limit,
         ));
     let cors = cors_layer(&state.cors);
-    let router = Router::new()
+    let mut router = Router::new();
+    if state.metrics_here {
+        router = router.route("/metrics", get(serve_metrics));
+    }
+    let router = router
         .merge(limited)
         .route("/openapi.json", get(doors::openapi::serve))
         .route("/health/live", get(health::live))
@@ -141,6 +153,28 @@ pub fn router(state: AppState) -> Router {
         Some(cors) => router.layer(cors).with_state(state),
         None => router.with_state(state),
     }
+}
+
+/// The Prometheus metrics, in the OpenMetrics text format.
+pub async fn serve_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(&state.store),
+    )
+        .into_response()
+}
+
+/// A router that serves only `/metrics`, for `METRICS_LISTEN`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(serve_metrics))
+        .with_state(state)
 }
 
 /// CORS for the configured origins: the methods and headers the API

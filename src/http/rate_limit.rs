@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use prometheus_client::metrics::counter::Counter;
 use sha2::{Digest, Sha256};
 
 use super::limits::json_error;
@@ -22,13 +23,16 @@ use crate::config::RateLimit;
 #[derive(Clone)]
 pub struct Limiter {
     limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
+    /// Requests refused, for `/metrics`.
+    refused: Counter,
 }
 
 impl Limiter {
-    pub fn new(limit: RateLimit) -> Limiter {
+    pub fn new(limit: RateLimit, refused: Counter) -> Limiter {
         let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
         Limiter {
             limiter: Arc::new(RateLimiter::keyed(quota)),
+            refused,
         }
     }
 
@@ -59,7 +63,10 @@ pub async fn limit(
     };
     match limiter.limiter.check_key(&key) {
         Ok(()) => next.run(request).await,
-        Err(not_until) => refused(not_until.wait_time_from(DefaultClock::default().now())),
+        Err(not_until) => {
+            limiter.refused.inc();
+            refused(not_until.wait_time_from(DefaultClock::default().now()))
+        }
     }
 }
 
@@ -72,7 +79,11 @@ impl Limiter {
         let extra = u32::try_from(operations.saturating_sub(1))
             .ok()
             .and_then(std::num::NonZeroU32::new)?;
-        match self.limiter.check_key_n(&key, extra) {
+        let checked = self.limiter.check_key_n(&key, extra);
+        if !matches!(checked, Ok(Ok(()))) {
+            self.refused.inc();
+        }
+        match checked {
             Ok(Ok(())) => None,
             Ok(Err(not_until)) => Some(refused(
                 not_until.wait_time_from(DefaultClock::default().now()),

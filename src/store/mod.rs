@@ -57,6 +57,19 @@ pub struct Store {
     writers: Arc<Mutex<()>>,
     lock_timeout: Duration,
     deletion_grace: Duration,
+    /// What the store counts for `/metrics`.
+    metrics: crate::metrics::StoreMetrics,
+}
+
+/// The connection pool as of now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open.
+    pub size: u32,
+    /// Open connections no one is using.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// A request's idempotency claim, and whether one of its creates has
@@ -158,7 +171,36 @@ impl Store {
             writers: Arc::new(Mutex::new(())),
             lock_timeout,
             deletion_grace: options.deletion_grace,
+            metrics: Default::default(),
         })
+    }
+
+    /// What the store counts, for `/metrics`.
+    pub fn metrics(&self) -> &crate::metrics::StoreMetrics {
+        &self.metrics
+    }
+
+    /// The connection pool's figures.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle, max) = match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+        };
+        PoolStats { size, idle, max }
     }
 
     /// How many SQL statements this store has run.
@@ -317,6 +359,22 @@ impl Store {
     /// that grow to 100 ms, which made the slowest creates wait most of a
     /// second. The busy timeout still covers other processes.
     async fn begin_write(&self) -> Result<WriteTxn, domain::Error> {
+        // Counted while it waits, however the wait ends (a request that
+        // times out drops this future).
+        struct Waiting<'a>(
+            &'a prometheus_client::metrics::gauge::Gauge<i64, std::sync::atomic::AtomicI64>,
+        );
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.dec();
+            }
+        }
+        self.metrics.writes_waiting.inc();
+        let _waiting = Waiting(&self.metrics.writes_waiting);
+        self.begin_write_waiting().await
+    }
+
+    async fn begin_write_waiting(&self) -> Result<WriteTxn, domain::Error> {
         let turn = match self.db.get_database_backend() {
             DbBackend::Sqlite => {
                 let wait =

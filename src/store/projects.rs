@@ -44,6 +44,7 @@ impl Store {
         }
         if let Some(project) = self.create_at_once(principal, validated).await? {
             self.note_created();
+            self.metrics.projects_created.inc();
             return Ok(project);
         }
         let txn = self.begin_write().await.map_err(|err| vec![err])?;
@@ -53,6 +54,7 @@ impl Store {
             .map_err(|err| vec![err])?;
         txn.commit().await.map_err(|err| vec![internal(err)])?;
         self.note_created();
+        self.metrics.projects_created.inc();
         Ok(project)
     }
 

@@ -214,6 +214,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         cors: options.cors,
         persisted: options.persisted,
         batch_max: options.batch_max,
+        metrics_listen: None,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

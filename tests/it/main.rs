@@ -24,6 +24,7 @@ mod idempotency;
 mod leaks;
 mod lifecycle;
 mod limits;
+mod monitoring;
 mod nulls;
 mod openapi;
 mod outage;
