@@ -104,7 +104,7 @@ pub enum Admin {
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(serve) => {
-            crate::telemetry::init(cli.log_format);
+            let _telemetry = crate::telemetry::init(cli.log_format);
             let config = Config::new(&cli.database, &serve);
             match crate::server::run_until_signal(config).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -124,7 +124,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Migrate => {
-            crate::telemetry::init(cli.log_format);
+            let _telemetry = crate::telemetry::init(cli.log_format);
             let res = async {
                 let store = Store::connect(&cli.database.store_options()).await?;
                 store.migrate().await?;

@@ -681,10 +681,7 @@ fn observe(
         .and_then(|operation| operation.name.as_deref());
     let outcome = crate::metrics::outcome(codes.first().copied());
     state.metrics.operation(kind, outcome, took.as_secs_f64());
-    span.record(
-        "otel.name",
-        format!("{kind} {}", name.unwrap_or("anonymous")),
-    );
+    crate::telemetry::rename(span, format!("{kind} {}", name.unwrap_or("anonymous")));
     span.record("graphql.operation.type", kind);
     if let Some(name) = name {
         span.record("graphql.operation.name", name);

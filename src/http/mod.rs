@@ -95,12 +95,16 @@ pub fn router(state: AppState) -> Router {
                         .get(&REQUEST_ID)
                         .and_then(|value| value.to_str().ok())
                         .unwrap_or_default();
-                    tracing::info_span!(
+                    let span = tracing::info_span!(
                         "request",
+                        otel.name = %format!("HTTP {}", request.method()),
+                        otel.kind = "server",
                         method = %request.method(),
                         path = %request.uri().path(),
                         request_id = %request_id,
-                    )
+                    );
+                    crate::telemetry::continue_trace(&span, request.headers());
+                    span
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

@@ -244,7 +244,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     }
 }
 
-async fn wait_until_ready(client: &reqwest::Client, address: &str) {
+pub async fn wait_until_ready(client: &reqwest::Client, address: &str) {
     for _ in 0..200 {
         if let Ok(response) = client.get(format!("{address}/health/ready")).send().await
             && response.status() == StatusCode::OK

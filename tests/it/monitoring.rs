@@ -173,3 +173,106 @@ async fn metrics_listen_moves_metrics_off_the_main_listener() {
         "{text}"
     );
 }
+
+/// An OTLP/HTTP receiver: keeps the body of every `POST /v1/traces`.
+async fn otlp_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use axum::routing::post;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = received.clone();
+    let router = axum::Router::new().route(
+        "/v1/traces",
+        post(move |body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().extend_from_slice(&body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (address, received)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// With an OTLP endpoint, the operation's span reaches the collector in
+/// the caller's trace (its `traceparent`), named after the operation; the
+/// log line carries the operation's name and error codes.
+#[tokio::test]
+async fn spans_join_the_callers_trace_and_logs_name_the_operation() {
+    let app = spawn_app_with(AppOptions::default()).await;
+    let ada = app.create_user("ada@example.com").await;
+    let (collector, received) = otlp_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_projects-api"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "json")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start the server binary");
+    crate::helpers::wait_until_ready(&app.client, &address).await;
+
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = app
+        .client
+        .post(format!("{address}/graphql"))
+        .bearer_auth(&ada.token)
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .json(&json!({
+            "query": "query TracedRegions { regions { code } } mutation Broken { createProject(input: { name: \"\" }) { project { id } } }",
+            "operationName": "Broken",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["INVALID_NAME"]);
+
+    let trace_bytes: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut exported = false;
+    for _ in 0..100 {
+        let seen = received.lock().unwrap().clone();
+        if contains(&seen, &trace_bytes) && contains(&seen, b"mutation Broken") {
+            exported = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        exported,
+        "no span of trace {trace_id} named after the operation"
+    );
+    let seen = received.lock().unwrap().clone();
+    assert!(contains(&seen, b"graphql.operation.name"));
+    assert!(contains(&seen, b"projects-api"), "the service name");
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line = logged
+        .lines()
+        .find(|line| line.contains("graphql operation"))
+        .unwrap_or_else(|| panic!("no operation line in:\n{logged}"));
+    let line: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["operation.name"], "Broken", "{line}");
+    assert_eq!(line["operation.type"], "mutation", "{line}");
+    assert_eq!(line["error_codes"], "INVALID_NAME", "{line}");
+}
