@@ -47,6 +47,9 @@ pub enum Command {
     Schema,
     /// Print the REST doors' OpenAPI document; identical to openapi.json.
     Openapi,
+    /// Print the configuration reference (every environment variable and
+    /// flag) as the Markdown table in the README.
+    ConfigReference,
     /// Administer users, tokens, memberships and plans.
     #[command(subcommand)]
     Admin(Admin),
@@ -123,6 +126,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             print!("{}", crate::http::doors::openapi::json());
             ExitCode::SUCCESS
         }
+        Command::ConfigReference => {
+            print!("{}", config_reference());
+            ExitCode::SUCCESS
+        }
         Command::Migrate => {
             let _telemetry = crate::telemetry::init(cli.log_format);
             let res = async {
@@ -147,6 +154,53 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(message) => fail(&message),
         },
     }
+}
+
+/// The configuration reference, from the clap definitions themselves: one
+/// row per option that an environment variable can set, global options
+/// first, then `serve`'s.
+pub fn config_reference() -> String {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let serve = command
+        .find_subcommand("serve")
+        .expect("serve is a subcommand")
+        .clone();
+    let mut text =
+        String::from("| variable | flag | default | what it sets |\n|---|---|---|---|\n");
+    let rows = command
+        .get_arguments()
+        .map(|arg| (arg, ""))
+        .chain(serve.get_arguments().map(|arg| (arg, "serve ")));
+    for (arg, prefix) in rows {
+        let Some(env) = arg.get_env() else {
+            continue;
+        };
+        let default: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|value| value.to_string_lossy().into_owned())
+            .collect();
+        let default = if default.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("`{}`", default.join(","))
+        };
+        let help = arg
+            .get_help()
+            .map(|help| help.to_string().replace('\n', " "))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "| `{}` | `{prefix}--{}` | {default} | {help} |\n",
+            env.to_string_lossy(),
+            arg.get_long().unwrap_or_default(),
+        ));
+    }
+    text.push_str(
+        "| `RUST_LOG` | | `info` | Which logs to write (`tracing` env-filter syntax). |\n",
+    );
+    text.push_str("| `OTEL_EXPORTER_OTLP_ENDPOINT` | | none | Export traces over OTLP/HTTP to this base URL (the standard `OTEL_*` variables apply). |\n");
+    text
 }
 
 fn fail(message: &str) -> ExitCode {

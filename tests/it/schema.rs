@@ -92,3 +92,33 @@ fn every_schema_element_has_a_description() {
         missing.join("\n")
     );
 }
+
+/// The README's configuration reference is generated from the clap
+/// definitions (`projects-api config-reference`); like `schema.graphql`, a
+/// stale copy is rewritten and the test fails until it is committed.
+#[test]
+fn readme_configuration_reference_is_generated() {
+    let output = Command::new(env!("CARGO_BIN_EXE_projects-api"))
+        .arg("config-reference")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        table.contains("| `TRUSTED_DOCUMENTS_ONLY` | `serve --trusted-documents-only` | `false` |")
+    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    let start = readme
+        .find("<!-- config-reference:")
+        .and_then(|at| readme[at..].find('\n').map(|end| at + end + 1))
+        .expect("the reference's start marker");
+    let end = readme
+        .find("<!-- /config-reference -->")
+        .expect("the reference's end marker");
+    if readme[start..end] != table {
+        let fresh = format!("{}{table}{}", &readme[..start], &readme[end..]);
+        std::fs::write(path, fresh).expect("rewrite README.md");
+        panic!("README.md's configuration reference was stale and has been regenerated; commit it");
+    }
+}
