@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# Checks the client examples in examples/ against the committed
-# schema.graphql with each ecosystem's own tools, installed from lock files:
-# relay-compiler validates the Relay project (its generated artifacts must be
-# current; the integration tests run those artifacts' operations against a
-# live server). Run from the repository root.
+# Checks the client examples in examples/ with each ecosystem's own tools,
+# installed from lock files at pinned versions, against the committed
+# schema.graphql and a live server (the debug binary on a fresh SQLite file):
+#
+# - examples/relay: relay-compiler --validate (its generated artifacts must
+#   be current; the integration tests run their operations);
+# - examples/typescript: GraphQL Code Generator, tsc, then the script that
+#   creates a project through Apollo Client with automatic persisted
+#   queries and prints each field error of a bad one;
+# - examples/web: the create-project form in headless Chromium, each error
+#   under its field; the screenshot is saved as $SCREENSHOTS/web-form.png.
+#
+# Run from the repository root after `cargo build`.
 set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+bin="$CARGO_TARGET_DIR/debug/projects-api"
+[ -x "$bin" ] || cargo build --quiet
+screenshots="${SCREENSHOTS:-$CARGO_TARGET_DIR/screenshots}"
+mkdir -p "$screenshots"
 
 echo "-- examples/relay: relay-compiler --validate"
 (
@@ -12,3 +25,39 @@ echo "-- examples/relay: relay-compiler --validate"
   npm ci --silent --no-audit --no-fund
   npx --no-install relay-compiler --validate
 )
+
+echo "-- examples/typescript: codegen and tsc"
+(
+  cd examples/typescript
+  npm ci --silent --no-audit --no-fund
+  npx --no-install graphql-codegen --config codegen.ts --silent
+  npx --no-install tsc --noEmit
+  npx --no-install tsc
+)
+
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+(cd scripts/browser && npm ci --silent --no-audit --no-fund)
+
+dir=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export DATABASE_URL="sqlite://$dir/clients.db?mode=rwc"
+port=$(free_port)
+page_port=$(free_port)
+token=$("$bin" admin create-user --email clients@example.com | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+CORS_ALLOWED_ORIGINS="http://localhost:$page_port" "$bin" serve --listen "127.0.0.1:$port" >"$dir/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
+  sleep 0.1
+done
+
+echo "-- examples/typescript: create a project against a live server"
+(cd examples/typescript && API_URL="http://127.0.0.1:$port" API_TOKEN="$token" node dist/create-project.js)
+
+echo "-- examples/web: the form in headless Chromium"
+node scripts/browser/web-form.mjs "http://127.0.0.1:$port" "$token" "$page_port" "$screenshots/web-form.png"
