@@ -3,6 +3,8 @@
 # installed from lock files at pinned versions, against the committed
 # schema.graphql and a live server (the debug binary on a fresh SQLite file):
 #
+# - schema.graphql itself: graphql-schema-linter (scripts/schema-lint:
+#   descriptions everywhere, naming, the Relay connection rules);
 # - examples/relay: relay-compiler --validate (its generated artifacts must
 #   be current; the integration tests run their operations);
 # - examples/typescript: GraphQL Code Generator, tsc, then the script that
@@ -23,6 +25,13 @@ bin="$CARGO_TARGET_DIR/debug/projects-api"
 [ -x "$bin" ] || cargo build --quiet
 screenshots="${SCREENSHOTS:-$CARGO_TARGET_DIR/screenshots}"
 mkdir -p "$screenshots"
+
+echo "-- schema.graphql: graphql-schema-linter"
+(
+  cd scripts/schema-lint
+  npm ci --silent --no-audit --no-fund
+  npx --no-install graphql-schema-linter ../../schema.graphql
+)
 
 echo "-- examples/relay: relay-compiler --validate"
 (
