@@ -58,6 +58,18 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub project_deletion_grace: Duration,
+
+    /// How long project events are kept for subscribers that resume and
+    /// for webhook redeliveries, before a background task deletes them: a
+    /// duration such as `30d`.
+    #[arg(
+        long,
+        env = "EVENT_RETENTION",
+        default_value = "30d",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub event_retention: Duration,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +247,7 @@ impl DatabaseArgs {
             max_connections: self.database_max_connections,
             max_organizations_per_user: self.max_organizations_per_user,
             deletion_grace: self.project_deletion_grace,
+            event_retention: self.event_retention,
         }
     }
 }

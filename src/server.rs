@@ -46,6 +46,7 @@ pub async fn serve(
     let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
     let analyzer = tokio::spawn(refresh_statistics(store.clone()));
     let projects_purger = tokio::spawn(purge_deleted_projects(store.clone()));
+    let events_purger = tokio::spawn(purge_expired_events(store.clone()));
     let state = crate::http::AppState::new(store.clone(), config);
     let forgetter = state.limiter.clone().map(|limiter| {
         tokio::spawn(async move {
@@ -95,6 +96,7 @@ pub async fn serve(
         metrics_server.abort();
     }
     projects_purger.abort();
+    events_purger.abort();
     if let Some(forgetter) = forgetter {
         forgetter.abort();
     }
@@ -161,6 +163,20 @@ async fn purge_deleted_projects(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "deleted projects purged"),
             Err(err) => tracing::warn!(error = %err, "cannot purge deleted projects"),
+        }
+    }
+}
+
+/// Deletes project events past `EVENT_RETENTION`, every ten minutes. Any
+/// process may do it at any time; the deletes are idempotent.
+async fn purge_expired_events(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match store.purge_expired_events().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired project events deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot purge project events"),
         }
     }
 }

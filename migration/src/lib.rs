@@ -16,6 +16,7 @@ mod m20261201_000005_idempotency_resource;
 mod m20261204_000006_keyset_indexes;
 mod m20261205_000007_project_lifecycle;
 mod m20261206_000008_persisted_documents;
+mod m20261207_000009_project_events;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_keyset_indexes::Migration),
             Box::new(m20261205_000007_project_lifecycle::Migration),
             Box::new(m20261206_000008_persisted_documents::Migration),
+            Box::new(m20261207_000009_project_events::Migration),
         ]
     }
 }

@@ -22,7 +22,7 @@ mod text;
 mod update;
 mod validate;
 
-pub use audit::AuditEvent;
+pub use audit::{AuditEvent, ProjectEvent};
 pub use catalog::{Catalogs, Environment, Region, Runtime};
 pub use error::{Code, Error, FieldPath, InputError, Segment};
 pub use identity::{Organization, Plan, Principal, Role, User};

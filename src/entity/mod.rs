@@ -11,6 +11,7 @@ pub mod persisted_document;
 pub mod project;
 pub mod project_dependency;
 pub mod project_environment;
+pub mod project_event;
 pub mod project_member;
 pub mod project_slug;
 pub mod region;

@@ -7,7 +7,7 @@ use async_graphql::{Context, InputObject, Lookahead, Object, SimpleObject};
 use super::cursor::{self, CursorKind};
 use super::error::resolver_error;
 use super::loaders::{MembersKey, OrganizationKey, ProjectKey, UserKey};
-use super::types::{AuditEvent, Project, ProjectStatus};
+use super::types::{AuditEvent, Project, ProjectEvent, ProjectStatus};
 use super::{loader, store};
 use crate::domain;
 use crate::store::Page;
@@ -209,5 +209,46 @@ impl AuditEventConnection {
             .count_audit_events(self.organization_id)
             .await
             .map_err(|err| resolver_error(ctx, &err))
+    }
+}
+
+pub struct ProjectEventConnection {
+    pub(super) has_previous_page: bool,
+    pub(super) page: Page<domain::ProjectEvent>,
+}
+
+/// A project event on a page, with its cursor.
+#[derive(SimpleObject)]
+pub struct ProjectEventEdge {
+    /// Where this event is in the stream, for `after`.
+    pub cursor: String,
+    /// The event.
+    pub node: ProjectEvent,
+}
+
+/// A page of project events, oldest first (Relay's connection).
+#[Object]
+impl ProjectEventConnection {
+    /// The page's items with their cursors.
+    async fn edges(&self) -> Vec<ProjectEventEdge> {
+        self.page
+            .items
+            .iter()
+            .map(|event| ProjectEventEdge {
+                cursor: cursor::encode_event(event.organization_id, event.sequence),
+                node: ProjectEvent(event.clone()),
+            })
+            .collect()
+    }
+    /// The page's items.
+    async fn nodes(&self) -> Vec<ProjectEvent> {
+        self.page.items.iter().cloned().map(ProjectEvent).collect()
+    }
+    /// Where the page ends, and whether more follow now (more may come
+    /// later: read on from `endCursor`).
+    async fn page_info(&self) -> PageInfo {
+        page_info(&self.page, self.has_previous_page, |event| {
+            cursor::encode_event(event.organization_id, event.sequence)
+        })
     }
 }

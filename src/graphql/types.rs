@@ -7,7 +7,9 @@ use async_graphql::{
 };
 use chrono::{SecondsFormat, Utc};
 
-use super::connection::{AuditEventConnection, ProjectConnection, ProjectFilter};
+use super::connection::{
+    AuditEventConnection, ProjectConnection, ProjectEventConnection, ProjectFilter,
+};
 use super::cursor::{self, CursorKind};
 use super::error::resolver_error;
 use super::ids::{self, Kind};
@@ -318,6 +320,34 @@ impl Organization {
             Ok(AuditEventConnection {
                 organization_id: self.0.id,
                 has_previous_page: after.is_some(),
+                page,
+            })
+        }
+        .await;
+        res.map_err(|err: domain::Error| resolver_error(ctx, &err))
+    }
+    /// The changes to the organization's projects and their members, oldest
+    /// first, in the order they committed: the same events subscriptions
+    /// and webhooks deliver, kept for `EVENT_RETENTION`. Pass the last
+    /// event's `cursor` (or `pageInfo.endCursor`) as `after` to read on.
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn project_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "An event's `cursor`: only events after it.")] after: Option<String>,
+    ) -> async_graphql::Result<ProjectEventConnection> {
+        let res = async {
+            let first = domain::page_size(first)?;
+            let after = after
+                .map(|cursor| cursor::decode_event(self.0.id, &cursor))
+                .transpose()?;
+            let page = store(ctx)
+                .project_events_page(self.0.id, after.unwrap_or(0), first)
+                .await?;
+            loader(ctx).loader().charge(page.items.len())?;
+            Ok(ProjectEventConnection {
+                has_previous_page: after.is_some_and(|after| after > 0),
                 page,
             })
         }
@@ -667,6 +697,65 @@ impl AuditEvent {
     /// When it happened.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+}
+
+pub struct ProjectEvent(pub domain::ProjectEvent);
+
+/// A change to a project or its members, in the order its organization's
+/// changes committed. The same events reach subscribers and webhooks.
+#[Object]
+impl ProjectEvent {
+    /// The event's id, `ProjectEvent:<uuid>`: the same wherever the event
+    /// is delivered, so a receiver can drop one it has seen.
+    async fn id(&self) -> ID {
+        ID(format!("ProjectEvent:{}", self.0.id))
+    }
+    /// The versioned type: `project.created.v1`, `project.updated.v1`,
+    /// `project.archived.v1`, `project.restored.v1`, `project.deleted.v1`,
+    /// `project.undeleted.v1`, `project.purged.v1`,
+    /// `project.member_added.v1`, `project.member_role_updated.v1` or
+    /// `project.member_removed.v1`.
+    #[graphql(name = "type")]
+    async fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+    /// Where the event is in its organization's stream: pass it as `after`
+    /// to read (or subscribe to) what follows it.
+    async fn cursor(&self) -> String {
+        cursor::encode_event(self.0.organization_id, self.0.sequence)
+    }
+    /// The id of the project it is about; kept after the project is purged.
+    async fn project_id(&self) -> Option<ID> {
+        self.0.project_id.map(|id| ids::global(Kind::Project, id))
+    }
+    /// The project it is about, as it is now: `null` once deleted or purged.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+        let Some(id) = self.0.project_id else {
+            return Ok(None);
+        };
+        let project = loader(ctx)
+            .load_one(ProjectKey(id))
+            .await
+            .map_err(|err| resolver_error(ctx, &err))?;
+        Ok(project.map(Project))
+    }
+    /// Who made the change.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.actor_id {
+            Some(id) => load_user(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The facts of the change, as its audit event has them: for
+    /// `project.created.v1` the accepted input, for `project.updated.v1` the
+    /// changed fields before and after, for member events the user and role.
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+    /// When the change was made.
+    async fn occurred_at(&self) -> DateTime {
+        self.0.occurred_at.into()
     }
 }
 

@@ -49,7 +49,7 @@ impl Key {
 /// What claiming a key came to.
 pub enum Claimed {
     /// Run the request on [`Run::store`], then [`Run::finish`].
-    Run(Run),
+    Run(Box<Run>),
     /// The first request's response, to send again.
     Replay { status: u16, body: String },
     /// The first request is still running: retry shortly.
@@ -92,11 +92,11 @@ pub async fn claim(
         Claim::Reused => return Ok(Claimed::Reused),
         Claim::TooMany => return Ok(Claimed::TooMany),
     };
-    Ok(Claimed::Run(Run {
+    Ok(Claimed::Run(Box::new(Run {
         store: store.claimed(claim.clone()),
         claim,
         resume,
-    }))
+    })))
 }
 
 impl Run {

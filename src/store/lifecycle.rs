@@ -20,6 +20,7 @@ use uuid::Uuid;
 use std::collections::HashSet;
 
 use super::error::internal;
+use super::events::{NewEvent, is_project_event, record_event};
 use super::identity::organization_from;
 use super::members::project_role;
 use super::projects::{
@@ -79,7 +80,10 @@ impl Held {
     }
 }
 
-/// Writes one audit event.
+/// Writes one audit event and, for a change to a project or its members,
+/// its project event (the outbox, `store::events`); call it last in the
+/// transaction, as the event numbering holds its organization's counter
+/// until the commit.
 pub(super) async fn audit(
     conn: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -88,6 +92,8 @@ pub(super) async fn audit(
     project_id: Option<Uuid>,
     payload: Value,
 ) -> Result<(), domain::Error> {
+    let now = Utc::now();
+    let event = is_project_event(action).then(|| payload.clone());
     audit_event::Entity::insert(audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(organization_id),
@@ -95,11 +101,25 @@ pub(super) async fn audit(
         action: Set(action.to_owned()),
         project_id: Set(project_id),
         payload: Set(payload),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     })
     .exec_without_returning(conn)
     .await
     .map_err(internal)?;
+    if let Some(payload) = event {
+        record_event(
+            conn,
+            &NewEvent {
+                organization_id,
+                action,
+                project_id,
+                actor_id: Some(actor),
+                occurred_at: now,
+                payload: &payload,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -294,13 +295,37 @@ impl Store {
             .exec(&*txn)
             .await
             .map_err(internal)?;
-        let projects_left = project_member::Entity::delete_many()
+        // The projects the user leaves with the organization, each a
+        // change to that project's members (and so a project event).
+        let left: Vec<(Uuid, String)> = project_member::Entity::find()
+            .select_only()
+            .column(project_member::Column::ProjectId)
+            .column(project_member::Column::Role)
+            .filter(project_member::Column::OrganizationId.eq(organization.id))
+            .filter(project_member::Column::UserId.eq(user_id))
+            .order_by_asc(project_member::Column::ProjectId)
+            .into_tuple()
+            .all(&*txn)
+            .await
+            .map_err(internal)?;
+        project_member::Entity::delete_many()
             .filter(project_member::Column::OrganizationId.eq(organization.id))
             .filter(project_member::Column::UserId.eq(user_id))
             .exec(&*txn)
             .await
-            .map_err(internal)?
-            .rows_affected;
+            .map_err(internal)?;
+        let projects_left = left.len();
+        for (project_id, role) in left {
+            audit(
+                &*txn,
+                organization.id,
+                principal.user_id,
+                "project.member_removed",
+                Some(project_id),
+                json!({ "userId": user_id, "role": role, "withOrganization": true }),
+            )
+            .await?;
+        }
         audit(
             &*txn,
             organization.id,

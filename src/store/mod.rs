@@ -9,6 +9,7 @@
 mod catalog;
 mod documents;
 mod error;
+mod events;
 mod idempotency;
 mod identity;
 mod lifecycle;
@@ -57,6 +58,7 @@ pub struct Store {
     writers: Arc<Mutex<()>>,
     lock_timeout: Duration,
     deletion_grace: Duration,
+    event_retention: Duration,
     /// What the store counts for `/metrics`.
     metrics: crate::metrics::StoreMetrics,
 }
@@ -90,10 +92,15 @@ pub struct StoreOptions {
     pub max_organizations_per_user: u32,
     /// How long a deleted project can be brought back before it is purged.
     pub deletion_grace: Duration,
+    /// How long project events are kept.
+    pub event_retention: Duration,
 }
 
 /// The default of [`StoreOptions::deletion_grace`]: 7 days.
 pub const DEFAULT_DELETION_GRACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The default of [`StoreOptions::event_retention`]: 30 days.
+pub const DEFAULT_EVENT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
@@ -103,6 +110,7 @@ impl StoreOptions {
             max_connections: 16,
             max_organizations_per_user: 10,
             deletion_grace: DEFAULT_DELETION_GRACE,
+            event_retention: DEFAULT_EVENT_RETENTION,
         }
     }
 }
@@ -171,6 +179,7 @@ impl Store {
             writers: Arc::new(Mutex::new(())),
             lock_timeout,
             deletion_grace: options.deletion_grace,
+            event_retention: options.event_retention,
             metrics: Default::default(),
         })
     }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::Store;
 use super::error::{internal, violates_unique};
+use super::events::{NewEvent, PREVIOUS_CTE, chained_event_statements, event_statements};
 use super::identity::{organization_from, organization_with_role};
 use crate::domain::{
     self, AuditEvent, ChangeRequestEnvironment, NewProject, OrganizationFacts, OrganizationRef,
@@ -290,8 +291,14 @@ static GUARD_SQL: std::sync::LazyLock<GuardSql> = std::sync::LazyLock::new(|| {
 /// guard (the first CTE, `w0`) found the organization.
 fn only_if_guarded(insert: &str) -> String {
     match insert.split_once(" VALUES ") {
-        Some((head, rows)) => {
-            format!("{head} SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM w0)")
+        Some((head, rest)) => {
+            let (rows, conflict) = match rest.split_once(" ON CONFLICT ") {
+                Some((rows, action)) => (rows, format!(" ON CONFLICT {action}")),
+                None => (rest, String::new()),
+            };
+            format!(
+                "{head} SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM w0){conflict}"
+            )
         }
         None => insert.to_owned(),
     }
@@ -487,6 +494,7 @@ fn insert_statements(backend: DbBackend, project: &Project, new: &NewProject) ->
         })
         .build(backend),
     );
+    let payload = json!({ "input": new.to_json(project.organization_id, &project.slug) });
     statements.push(
         audit_event::Entity::insert(audit_event::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -494,11 +502,25 @@ fn insert_statements(backend: DbBackend, project: &Project, new: &NewProject) ->
             actor_id: Set(project.created_by),
             action: Set("project.created".to_owned()),
             project_id: Set(Some(project.id)),
-            payload: Set(json!({ "input": new.to_json(project.organization_id, &project.slug) })),
+            payload: Set(payload.clone()),
             created_at: Set(project.created_at),
         })
         .build(backend),
     );
+    // The project event comes last: its numbering holds the organization's
+    // event counter until the commit.
+    let event = NewEvent {
+        organization_id: project.organization_id,
+        action: "project.created",
+        project_id: Some(project.id),
+        actor_id: Some(project.created_by),
+        occurred_at: project.created_at,
+        payload: &payload,
+    };
+    statements.extend(match backend {
+        DbBackend::Postgres => chained_event_statements(&event),
+        _ => event_statements(backend, &event),
+    });
     statements
 }
 
@@ -513,6 +535,10 @@ fn one_statement(statements: Vec<Statement>) -> Statement {
     for (i, statement) in statements.into_iter().enumerate() {
         let offset = values.len();
         let text = renumber(&statement.sql, offset);
+        let text = match i.checked_sub(1) {
+            Some(previous) => text.replace(PREVIOUS_CTE, &format!("w{previous}")),
+            None => text,
+        };
         if i == last {
             sql.truncate(sql.len() - 2);
             sql.push(' ');
@@ -723,6 +749,12 @@ mod tests {
         assert_eq!(
             only_if_guarded(r#"INSERT INTO "t" ("a", "b") VALUES ($1, $2), ($3, $4)"#),
             r#"INSERT INTO "t" ("a", "b") SELECT * FROM (VALUES ($1, $2), ($3, $4)) AS v WHERE EXISTS (SELECT 1 FROM w0)"#
+        );
+        assert_eq!(
+            only_if_guarded(
+                "INSERT INTO c (o, n) VALUES ($1, 1) ON CONFLICT (o) DO UPDATE SET n = c.n + 1 RETURNING n"
+            ),
+            "INSERT INTO c (o, n) SELECT * FROM (VALUES ($1, 1)) AS v WHERE EXISTS (SELECT 1 FROM w0) ON CONFLICT (o) DO UPDATE SET n = c.n + 1 RETURNING n"
         );
     }
 }

@@ -285,7 +285,7 @@ pub(super) async fn complete_rows(
 }
 
 /// Reads one row more than the page holds, to know whether more follow.
-async fn fetch_page<E: EntityTrait>(
+pub(super) async fn fetch_page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     query: Select<E>,
     id: E::Column,

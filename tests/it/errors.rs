@@ -62,6 +62,8 @@ async fn a_database_failure_is_an_internal_error_with_only_the_request_id() {
         "project_environments",
         "project_members",
         "project_dependencies",
+        "project_events",
+        "event_sequences",
     ] {
         let n = app
             .count(&format!("SELECT COUNT(*) AS n FROM {table}"))

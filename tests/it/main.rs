@@ -16,6 +16,7 @@ mod door_metabind;
 mod door_unleash;
 mod doors;
 mod errors;
+mod events;
 mod fuzz;
 mod helpers;
 mod hostile;
