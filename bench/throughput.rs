@@ -98,6 +98,7 @@ async fn main() {
         shutdown_grace: Duration::from_secs(5),
         rate_limit: None,
         connections: Default::default(),
+        subscription_connections_per_token: 10,
         max_rows_per_request: projects_api::graphql::MAX_ROWS_PER_REQUEST,
         cors: Default::default(),
         persisted: Default::default(),

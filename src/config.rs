@@ -117,6 +117,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
 
+    /// WebSocket connections (for subscriptions) one token may hold open
+    /// at once in a process.
+    #[arg(long, env = "SUBSCRIPTION_CONNECTIONS_PER_TOKEN", default_value_t = 10)]
+    pub subscription_connections_per_token: usize,
+
     /// Origins whose pages may call the API from a browser, comma-separated
     /// (`https://app.example.com,https://admin.example.com`), or `*` for
     /// any; none by default. Tokens travel in the Authorization header, so
@@ -169,6 +174,8 @@ pub struct Config {
     pub batch_max: usize,
     /// Where `/metrics` is served when not on the main listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// WebSocket connections one token may hold in this process.
+    pub subscription_connections_per_token: usize,
 }
 
 /// Which browser origins may call the API (CORS).
@@ -235,6 +242,7 @@ impl Config {
             },
             batch_max: serve.graphql_batch_max,
             metrics_listen: serve.metrics_listen,
+            subscription_connections_per_token: serve.subscription_connections_per_token.max(1),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod domain;
 pub mod entity;
 pub mod graphql;
 pub mod http;
+pub mod hub;
 pub mod metrics;
 pub mod server;
 pub mod store;

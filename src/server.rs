@@ -48,6 +48,7 @@ pub async fn serve(
     let projects_purger = tokio::spawn(purge_deleted_projects(store.clone()));
     let events_purger = tokio::spawn(purge_expired_events(store.clone()));
     let state = crate::http::AppState::new(store.clone(), config);
+    let hub = tokio::spawn(state.websockets.hub.clone().run(store.clone()));
     let forgetter = state.limiter.clone().map(|limiter| {
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -97,6 +98,7 @@ pub async fn serve(
     }
     projects_purger.abort();
     events_purger.abort();
+    hub.abort();
     if let Some(forgetter) = forgetter {
         forgetter.abort();
     }

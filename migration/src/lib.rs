@@ -17,6 +17,7 @@ mod m20261204_000006_keyset_indexes;
 mod m20261205_000007_project_lifecycle;
 mod m20261206_000008_persisted_documents;
 mod m20261207_000009_project_events;
+mod m20261207_000010_project_events_notify;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_project_lifecycle::Migration),
             Box::new(m20261206_000008_persisted_documents::Migration),
             Box::new(m20261207_000009_project_events::Migration),
+            Box::new(m20261207_000010_project_events_notify::Migration),
         ]
     }
 }

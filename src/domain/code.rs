@@ -88,6 +88,9 @@ codes! {
     GraphqlValidationFailed = "GRAPHQL_VALIDATION_FAILED", 400, false;
     OperationResolutionFailure = "OPERATION_RESOLUTION_FAILURE", 400, false;
     QueryTooExpensive = "QUERY_TOO_EXPENSIVE", 400, false;
+    /// Too many subscriptions open at once on one WebSocket connection,
+    /// or WebSocket connections on one token.
+    TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS", 429, true;
     /// A persisted-query hash the server does not know: send the document
     /// with it (Apollo's automatic persisted queries do).
     PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND", 400, false;

@@ -105,6 +105,8 @@ pub enum Error {
     LastOwner,
     #[error("The request reads more than {max} rows; ask for smaller pages or fewer nested lists.")]
     TooManyRows { max: usize },
+    #[error("At most {max} subscriptions may be open {per}; end one first.")]
+    TooManySubscriptions { max: usize, per: &'static str },
     #[error("The database cannot be reached right now; please retry shortly.")]
     ServiceUnavailable,
     #[error("An internal error occurred; it has been logged.")]
@@ -162,6 +164,7 @@ impl Error {
             Error::MemberNotFound => Code::MemberNotFound,
             Error::LastOwner => Code::LastOwner,
             Error::TooManyRows { .. } => Code::QueryTooExpensive,
+            Error::TooManySubscriptions { .. } => Code::TooManySubscriptions,
             Error::ServiceUnavailable => Code::ServiceUnavailable,
             Error::Internal => Code::InternalServerError,
         }
@@ -200,6 +203,7 @@ impl Error {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }
             Error::TooManyRows { max } => Some(json!({ "maxRows": max })),
+            Error::TooManySubscriptions { max, .. } => Some(json!({ "max": max })),
             Error::StaleProject { updated_at } => Some(json!({
                 "updatedAt": updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             })),

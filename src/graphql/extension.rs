@@ -172,15 +172,31 @@ impl Extension for ErrorCodesExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
-            let name = self
-                .operation_name
-                .lock()
-                .ok()
-                .and_then(|name| name.clone());
-            if let Some(operation) = selected(&document, name.as_deref()) {
-                slot.set(operation);
-            }
+        let name = self
+            .operation_name
+            .lock()
+            .ok()
+            .and_then(|name| name.clone());
+        let operation = selected(&document, name.as_deref());
+        // Subscriptions run over WebSocket, and only they do: queries and
+        // mutations go over HTTP, where rate limits, idempotency and the
+        // response rules apply.
+        let websocket = ctx.data_opt::<super::Subscriber>().is_some();
+        if let Some(operation) = &operation
+            && (operation.kind == "subscription") != websocket
+        {
+            let message = if websocket {
+                "Over WebSocket only subscriptions run; send queries and mutations over HTTP."
+            } else {
+                "Subscriptions run over WebSocket (graphql-transport-ws) at /graphql."
+            };
+            return Err(with_code(
+                ServerError::new(message, None),
+                Code::BadRequest.as_str(),
+            ));
+        }
+        if let (Some(slot), Some(operation)) = (ctx.data_opt::<Arc<OperationSlot>>(), operation) {
+            slot.set(operation);
         }
         Ok(document)
     }

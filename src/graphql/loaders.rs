@@ -60,6 +60,11 @@ impl Loaders {
         Ok(())
     }
 
+    /// Starts counting rows afresh: a subscription's budget is per event.
+    pub fn reset_rows(&self) {
+        self.rows.store(0, Ordering::Relaxed);
+    }
+
     pub fn data_loader(store: Store, viewer: Option<Uuid>, max_rows: usize) -> DataLoader {
         DataLoader::with_cache(
             Loaders {

@@ -15,20 +15,22 @@ mod loaders;
 mod mutation;
 pub mod nulls;
 mod query;
+pub mod subscription;
 mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use error::{RequestError, error_response, graphql_error};
 pub use extension::{ErrorCodes, Operation, OperationSlot};
 pub use loaders::{Loaders, MAX_ROWS_PER_REQUEST};
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::{Subscriber, SubscriptionRoot};
 
 use crate::domain::{self, Principal};
 use crate::store::Store;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// The deepest selection a query may have.
 pub const MAX_DEPTH: usize = 15;
@@ -79,7 +81,7 @@ pub struct SchemaOptions {
 /// [`RequestContext`] come with each request: a request sent with an
 /// Idempotency-Key runs on a store bound to its claim.
 pub fn build(options: SchemaOptions) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), SubscriptionRoot)
         .extension(ErrorCodes {
             introspection: options.introspection,
         })
@@ -93,7 +95,7 @@ pub fn build(options: SchemaOptions) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation::default(), EmptySubscription)
+    Schema::build(Query, Mutation::default(), SubscriptionRoot)
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

@@ -286,6 +286,17 @@ struct GetParams {
     extensions: Option<String>,
 }
 
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, or a query.
+pub async fn get_graphql_or_upgrade(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    if super::subscriptions::is_upgrade(request.headers()) {
+        return super::subscriptions::upgrade(state, request).await;
+    }
+    axum::handler::Handler::call(get_graphql, request, state).await
+}
+
 pub async fn get_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -12,6 +12,7 @@ pub mod idempotency;
 mod limits;
 pub mod persisted;
 mod rate_limit;
+pub mod subscriptions;
 
 use std::time::Duration;
 
@@ -53,6 +54,9 @@ pub struct AppState {
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Whether `/metrics` is served here (not on a listener of its own).
     pub metrics_here: bool,
+    /// WebSocket connections and the event hub that wakes their
+    /// subscriptions.
+    pub websockets: subscriptions::WebSockets,
 }
 
 impl AppState {
@@ -69,6 +73,11 @@ impl AppState {
                 .map(|limit| rate_limit::Limiter::new(limit, metrics.rate_limited.clone())),
             metrics,
             metrics_here: config.metrics_listen.is_none(),
+            websockets: subscriptions::WebSockets::new(
+                crate::hub::EventHub::default(),
+                config.connections.max_connections,
+                config.subscription_connections_per_token,
+            ),
             store,
             output_types,
             schema,
@@ -118,7 +127,7 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .route(
             "/graphql",
-            get(graphql::get_graphql).post(graphql::post_graphql),
+            get(graphql::get_graphql_or_upgrade).post(graphql::post_graphql),
         )
         .route(
             "/v1/organizations/{organization_id}/projects",

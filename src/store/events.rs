@@ -10,6 +10,7 @@
 //! of an organization has read every event before it that will ever exist.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sqlx;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement, Value as DbValue,
@@ -22,6 +23,9 @@ use super::reads::fetch_page;
 use super::{Page, Store};
 use crate::domain::{self, ProjectEvent};
 use crate::entity::project_event;
+
+/// The channel PostgreSQL notifies when an event commits.
+pub const NOTIFY_CHANNEL: &str = "project_events";
 
 /// Events deleted per statement by the retention purge.
 const PURGE_BATCH: u64 = 1000;
@@ -143,6 +147,67 @@ fn event_from(row: project_event::Model) -> ProjectEvent {
 }
 
 impl Store {
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// PostgreSQL: a connection of its own that listens on the
+    /// `project_events` channel (the migrations' trigger notifies it with
+    /// the organization id when an event commits).
+    pub async fn event_listener(&self) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+        let mut listener =
+            sqlx::postgres::PgListener::connect_with(self.db.get_postgres_connection_pool())
+                .await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        Ok(listener)
+    }
+
+    /// SQLite: where `project_events` ends (its largest rowid) and the
+    /// organizations of the rows written after `seen`, at most a thousand
+    /// rows on. Writers take turns, so rowids grow in commit order. With
+    /// no `seen`, only where it ends.
+    pub async fn events_written_since(
+        &self,
+        seen: Option<i64>,
+    ) -> Result<(i64, Vec<Uuid>), domain::Error> {
+        let backend = self.backend();
+        let Some(seen) = seen else {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT COALESCE(MAX(rowid), 0) AS last FROM project_events",
+                ))
+                .await
+                .map_err(internal)?;
+            let last = row
+                .map(|row| row.try_get::<i64>("", "last"))
+                .transpose()
+                .map_err(internal)?;
+            return Ok((last.unwrap_or(0), Vec::new()));
+        };
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT rowid AS position, organization_id FROM project_events \
+                 WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+                [seen.into()],
+            ))
+            .await
+            .map_err(internal)?;
+        let mut last = seen;
+        let mut organizations = Vec::new();
+        for row in rows {
+            last = row.try_get::<i64>("", "position").map_err(internal)?;
+            let id: Uuid = row.try_get("", "organization_id").map_err(internal)?;
+            if !organizations.contains(&id) {
+                organizations.push(id);
+            }
+        }
+        Ok((last, organizations))
+    }
+
     /// A page of the organization's events after number `after`, oldest
     /// first.
     pub async fn project_events_page(

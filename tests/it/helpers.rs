@@ -166,6 +166,7 @@ pub struct AppOptions {
     pub cors: projects_api::config::Cors,
     pub persisted: projects_api::http::persisted::PersistedOptions,
     pub batch_max: usize,
+    pub subscription_connections_per_token: usize,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -182,6 +183,7 @@ impl Default for AppOptions {
             cors: projects_api::config::Cors::Off,
             persisted: Default::default(),
             batch_max: 10,
+            subscription_connections_per_token: 10,
             rewrite_database_url: None,
         }
     }
@@ -215,6 +217,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         persisted: options.persisted,
         batch_max: options.batch_max,
         metrics_listen: None,
+        subscription_connections_per_token: options.subscription_connections_per_token,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.

@@ -35,5 +35,6 @@ mod relay;
 mod rules;
 mod schema;
 mod shutdown;
+mod subscriptions;
 mod tenants;
 mod unsafe_input;
