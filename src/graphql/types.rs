@@ -455,6 +455,21 @@ async fn load_user(ctx: &Context<'_>, id: uuid::Uuid) -> async_graphql::Result<O
     Ok(user.map(User))
 }
 
+/// The project `id` names, if any and if the caller may see it.
+async fn load_project(
+    ctx: &Context<'_>,
+    id: Option<uuid::Uuid>,
+) -> async_graphql::Result<Option<Project>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let project = loader(ctx)
+        .load_one(ProjectKey(id))
+        .await
+        .map_err(|err| resolver_error(ctx, &err))?;
+    Ok(project.map(Project))
+}
+
 async fn load_members(
     ctx: &Context<'_>,
     project_id: uuid::Uuid,
@@ -681,14 +696,7 @@ impl AuditEvent {
     }
     /// The project it was about, if any.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        let Some(id) = self.0.project_id else {
-            return Ok(None);
-        };
-        let project = loader(ctx)
-            .load_one(ProjectKey(id))
-            .await
-            .map_err(|err| resolver_error(ctx, &err))?;
-        Ok(project.map(Project))
+        load_project(ctx, self.0.project_id).await
     }
     /// The facts of the event; for `project.created`, the accepted input.
     async fn payload(&self) -> Json<serde_json::Value> {
@@ -731,14 +739,7 @@ impl ProjectEvent {
     }
     /// The project it is about, as it is now: `null` once deleted or purged.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        let Some(id) = self.0.project_id else {
-            return Ok(None);
-        };
-        let project = loader(ctx)
-            .load_one(ProjectKey(id))
-            .await
-            .map_err(|err| resolver_error(ctx, &err))?;
-        Ok(project.map(Project))
+        load_project(ctx, self.0.project_id).await
     }
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
