@@ -104,6 +104,7 @@ async fn main() {
         persisted: Default::default(),
         batch_max: 10,
         metrics_listen: None,
+        webhooks: Default::default(),
     };
     let store = Store::connect(&config.store).await.expect("the database");
     store.migrate().await.expect("migrations");
@@ -122,6 +123,7 @@ async fn main() {
         .await
         .expect("a plan");
 
+    projects_api::webhooks::install_crypto_provider();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()

@@ -9,7 +9,8 @@ use clap::{Args, ValueEnum};
 
 use crate::http::connections::ConnectionLimits;
 use crate::http::persisted::PersistedOptions;
-use crate::store::StoreOptions;
+use crate::store::{RetryPolicy, StoreOptions};
+use crate::webhooks::WebhookOptions;
 
 /// A SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://projects-api.db?mode=rwc";
@@ -153,6 +154,38 @@ pub struct ServeArgs {
     /// Refuse introspection queries (and so hide the schema from GraphiQL).
     #[arg(long, env = "DISABLE_INTROSPECTION", default_value_t = false)]
     pub disable_introspection: bool,
+
+    /// Whether this process fans project events out to webhooks and sends
+    /// the deliveries; `false` on replicas that only serve the API (at
+    /// least one process must deliver).
+    #[arg(long, env = "WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_delivery: bool,
+
+    /// Let webhooks send to loopback, private and link-local addresses
+    /// (for tests and private networks); refused otherwise, against
+    /// server-side request forgery.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+
+    /// The longest one webhook delivery attempt may take, answer
+    /// included: a duration such as `10s`.
+    #[arg(long, env = "WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: Duration,
+
+    /// The wait after a delivery's first failed attempt; it doubles after
+    /// each failure, up to an hour, with jitter: a duration such as `5s`.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: Duration,
+
+    /// How long a failing delivery is retried before it is marked failed:
+    /// a duration such as `24h`.
+    #[arg(long, env = "WEBHOOK_RETRY_PERIOD", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub webhook_retry_period: Duration,
+
+    /// A webhook whose every attempt has failed for this long is disabled
+    /// (with a `webhook.disabled` audit event): a duration such as `5d`.
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER", default_value = "5d", value_parser = humantime::parse_duration)]
+    pub webhook_disable_after: Duration,
 }
 
 /// Everything `serve` needs.
@@ -176,6 +209,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// WebSocket connections one token may hold in this process.
     pub subscription_connections_per_token: usize,
+    /// How webhooks are checked and sent.
+    pub webhooks: WebhookOptions,
 }
 
 /// Which browser origins may call the API (CORS).
@@ -243,6 +278,18 @@ impl Config {
             batch_max: serve.graphql_batch_max,
             metrics_listen: serve.metrics_listen,
             subscription_connections_per_token: serve.subscription_connections_per_token.max(1),
+            webhooks: WebhookOptions {
+                deliver: serve.webhook_delivery,
+                allow_private: serve.webhook_allow_private,
+                timeout: serve.webhook_timeout.max(Duration::from_millis(100)),
+                retry: RetryPolicy {
+                    base: serve.webhook_retry_base.max(Duration::from_millis(10)),
+                    period: serve.webhook_retry_period,
+                    disable_after: serve.webhook_disable_after,
+                    ..RetryPolicy::default()
+                },
+                ..WebhookOptions::default()
+            },
         }
     }
 }

@@ -12,5 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    projects_api::webhooks::install_crypto_provider();
     projects_api::cli::run(projects_api::cli::Cli::parse()).await
 }

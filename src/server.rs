@@ -42,6 +42,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
+    crate::webhooks::install_crypto_provider();
     store.migrate().await?;
     let purger = tokio::spawn(purge_idempotency_keys(store.clone()));
     let analyzer = tokio::spawn(refresh_statistics(store.clone()));
@@ -49,6 +50,12 @@ pub async fn serve(
     let events_purger = tokio::spawn(purge_expired_events(store.clone()));
     let state = crate::http::AppState::new(store.clone(), config);
     let hub = tokio::spawn(state.websockets.hub.clone().run(store.clone()));
+    let webhooks = if config.webhooks.deliver {
+        let worker = crate::webhooks::WebhookWorker::new(store.clone(), config.webhooks.clone())?;
+        Some(tokio::spawn(worker.run(state.websockets.hub.clone())))
+    } else {
+        None
+    };
     let forgetter = state.limiter.clone().map(|limiter| {
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -99,6 +106,9 @@ pub async fn serve(
     projects_purger.abort();
     events_purger.abort();
     hub.abort();
+    if let Some(webhooks) = webhooks {
+        webhooks.abort();
+    }
     if let Some(forgetter) = forgetter {
         forgetter.abort();
     }

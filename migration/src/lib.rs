@@ -18,6 +18,7 @@ mod m20261205_000007_project_lifecycle;
 mod m20261206_000008_persisted_documents;
 mod m20261207_000009_project_events;
 mod m20261207_000010_project_events_notify;
+mod m20261208_000011_webhooks;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_persisted_documents::Migration),
             Box::new(m20261207_000009_project_events::Migration),
             Box::new(m20261207_000010_project_events_notify::Migration),
+            Box::new(m20261208_000011_webhooks::Migration),
         ]
     }
 }

@@ -82,6 +82,12 @@ codes! {
     AlreadyAMember = "ALREADY_A_MEMBER", 409, false;
     MemberNotFound = "MEMBER_NOT_FOUND", 404, false;
     LastOwner = "LAST_OWNER", 409, false;
+    // Webhooks.
+    /// Not an http(s) URL, one with credentials, or (unless
+    /// `WEBHOOK_ALLOW_PRIVATE`) one naming a non-public address.
+    InvalidWebhookUrl = "INVALID_WEBHOOK_URL", 422, false;
+    WebhookNotFound = "WEBHOOK_NOT_FOUND", 404, false;
+    MaxWebhooksReached = "MAX_WEBHOOKS_REACHED", 403, false;
     // The request as a whole.
     BadRequest = "BAD_REQUEST", 400, false;
     GraphqlParseFailed = "GRAPHQL_PARSE_FAILED", 400, false;

@@ -103,6 +103,14 @@ pub enum Error {
     MemberNotFound,
     #[error("There must be at least one OWNER left; make another member OWNER first.")]
     LastOwner,
+    #[error("No webhook with this id exists, or you may not manage it.")]
+    WebhookNotFound,
+    #[error("No delivery with this id exists, or you may not manage its webhook.")]
+    DeliveryNotFound,
+    #[error(
+        "This organization already has {max} webhooks, the most it may have; delete one first."
+    )]
+    MaxWebhooksReached { max: u64 },
     #[error("The request reads more than {max} rows; ask for smaller pages or fewer nested lists.")]
     TooManyRows { max: usize },
     #[error("At most {max} subscriptions may be open {per}; end one first.")]
@@ -163,6 +171,8 @@ impl Error {
             Error::AlreadyAMember { .. } => Code::AlreadyAMember,
             Error::MemberNotFound => Code::MemberNotFound,
             Error::LastOwner => Code::LastOwner,
+            Error::WebhookNotFound | Error::DeliveryNotFound => Code::WebhookNotFound,
+            Error::MaxWebhooksReached { .. } => Code::MaxWebhooksReached,
             Error::TooManyRows { .. } => Code::QueryTooExpensive,
             Error::TooManySubscriptions { .. } => Code::TooManySubscriptions,
             Error::ServiceUnavailable => Code::ServiceUnavailable,
@@ -187,6 +197,8 @@ impl Error {
             | Error::UserNotInOrganization { .. }
             | Error::AlreadyAMember { .. } => Some(crate::field_path!["email"]),
             Error::MemberNotFound => Some(crate::field_path!["userId"]),
+            Error::WebhookNotFound => Some(crate::field_path!["id"]),
+            Error::DeliveryNotFound => Some(crate::field_path!["id"]),
             _ => None,
         }
     }
@@ -203,6 +215,7 @@ impl Error {
                 Some(json!({ "maxProjects": max, "currentProjects": current }))
             }
             Error::TooManyRows { max } => Some(json!({ "maxRows": max })),
+            Error::MaxWebhooksReached { max } => Some(json!({ "maxWebhooks": max })),
             Error::TooManySubscriptions { max, .. } => Some(json!({ "max": max })),
             Error::StaleProject { updated_at } => Some(json!({
                 "updatedAt": updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

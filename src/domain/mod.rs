@@ -21,6 +21,7 @@ mod slug;
 mod text;
 mod update;
 mod validate;
+mod webhook;
 
 pub use audit::{AuditEvent, ProjectEvent};
 pub use catalog::{Catalogs, Environment, Region, Runtime};
@@ -45,5 +46,10 @@ pub use slug::{
     RESERVED_ORGANIZATION_SLUGS, SEQUENTIAL_SLUG_ROUNDS, derive_slug, slug_candidate, slug_probes,
     validate_slug,
 };
+pub use text::excerpt;
 pub use update::{Patch, ProjectPatch, SettingsPatch, ValidatedUpdate, validate_update};
 pub use validate::{Validated, validate_create};
+pub use webhook::{
+    DeliveryStatus, EVENT_TYPES, MAX_WEBHOOKS, Webhook, WebhookDelivery, WebhookInput, check_url,
+    is_public, validate_webhook,
+};

@@ -65,6 +65,15 @@ fn is_visible(c: char) -> bool {
     ) && !BLANK_LETTERS.contains(&c)
 }
 
+/// At most the first `max` characters of `text`, to quote it in a
+/// message without echoing a huge value back.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// Whether free text (a description) carries a control character other
 /// than tab, line feed and carriage return: NUL cannot be stored, and
 /// escape sequences would drive the terminal of whoever prints it.

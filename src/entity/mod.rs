@@ -17,3 +17,5 @@ pub mod project_slug;
 pub mod region;
 pub mod runtime;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;

@@ -26,7 +26,7 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-fn page_info<T>(
+pub(super) fn page_info<T>(
     page: &Page<T>,
     has_previous_page: bool,
     cursor: impl Fn(&T) -> String,

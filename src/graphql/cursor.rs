@@ -13,6 +13,8 @@ use crate::field_path;
 pub enum CursorKind {
     Project,
     AuditEvent,
+    /// A webhook's deliveries (the list's owner is the webhook).
+    WebhookDelivery,
 }
 
 impl CursorKind {
@@ -20,6 +22,7 @@ impl CursorKind {
         match self {
             CursorKind::Project => "project",
             CursorKind::AuditEvent => "audit",
+            CursorKind::WebhookDelivery => "delivery",
         }
     }
 }

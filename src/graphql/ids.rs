@@ -16,14 +16,20 @@ pub enum Kind {
     Organization,
     User,
     AuditEvent,
+    /// Not a node: `node(id:)` answers null for it.
+    Webhook,
+    /// Not a node: `node(id:)` answers null for it.
+    WebhookDelivery,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [
+    const ALL: [Kind; 6] = [
         Kind::Project,
         Kind::Organization,
         Kind::User,
         Kind::AuditEvent,
+        Kind::Webhook,
+        Kind::WebhookDelivery,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +38,8 @@ impl Kind {
             Kind::Organization => "Organization",
             Kind::User => "User",
             Kind::AuditEvent => "AuditEvent",
+            Kind::Webhook => "Webhook",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

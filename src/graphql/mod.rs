@@ -17,6 +17,7 @@ pub mod nulls;
 mod query;
 pub mod subscription;
 mod types;
+mod webhooks;
 
 use async_graphql::Schema;
 
@@ -75,6 +76,16 @@ pub struct RequestContext {
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaOptions {
     pub introspection: bool,
+    pub webhooks: WebhookRules,
+}
+
+/// What the webhook mutations need to know of the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRules {
+    /// Whether a webhook URL may name a non-public address.
+    pub allow_private: bool,
+    /// How long a redelivered delivery is retried.
+    pub retry_period: std::time::Duration,
 }
 
 /// Builds the executable schema. The store, the loaders and the
@@ -86,7 +97,8 @@ pub fn build(options: SchemaOptions) -> AppSchema {
             introspection: options.introspection,
         })
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .data(options.webhooks);
     if !options.introspection {
         builder = builder.disable_introspection();
     }

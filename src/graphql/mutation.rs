@@ -15,7 +15,11 @@ use crate::domain;
 
 /// Every mutation: creation, and what follows it.
 #[derive(MergedObject, Default)]
-pub struct Mutation(CreateMutation, LifecycleMutation);
+pub struct Mutation(
+    CreateMutation,
+    LifecycleMutation,
+    super::webhooks::WebhookMutation,
+);
 
 #[derive(Default)]
 pub struct CreateMutation;

@@ -100,6 +100,7 @@ async fn resolve_nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>
                     .filter(|e| member(e.organization_id))
                     .map(|e| Node::AuditEvent(AuditEvent(e.clone()))),
                 Kind::User => users.get(&UserKey(id)).map(|u| Node::User(User(u.clone()))),
+                Kind::Webhook | Kind::WebhookDelivery => None,
             }
         })
         .collect())

@@ -354,6 +354,16 @@ impl Organization {
         .await;
         res.map_err(|err: domain::Error| resolver_error(ctx, &err))
     }
+    /// The endpoints the organization's project events are sent to, oldest
+    /// first (at most 20): for its OWNERs and ADMINs (FORBIDDEN for other
+    /// members).
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::webhooks::Webhook>> {
+        super::webhooks::webhooks_of(ctx, self.0.id).await
+    }
     /// When the organization was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()

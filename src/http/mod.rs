@@ -63,6 +63,10 @@ impl AppState {
     pub fn new(store: Store, config: &Config) -> AppState {
         let schema = crate::graphql::build(SchemaOptions {
             introspection: config.introspection,
+            webhooks: crate::graphql::WebhookRules {
+                allow_private: config.webhooks.allow_private,
+                retry_period: config.webhooks.retry.period,
+            },
         });
         let output_types =
             std::sync::Arc::new(crate::graphql::nulls::OutputTypes::from_sdl(&schema.sdl()));

@@ -115,7 +115,7 @@ pub(super) fn chained_event_statements(event: &NewEvent<'_>) -> [Statement; 2] {
 }
 
 /// `$n` placeholders as the backend writes them (SQLite: `?n`).
-fn for_backend(backend: DbBackend, sql: &str) -> String {
+pub(super) fn for_backend(backend: DbBackend, sql: &str) -> String {
     match backend {
         DbBackend::Postgres => sql.to_owned(),
         _ => sql.replace('$', "?"),

@@ -366,7 +366,7 @@ impl Store {
 
     /// A write transaction holding the organization (locked), with the
     /// caller's role in it.
-    async fn hold_organization(
+    pub(super) async fn hold_organization(
         &self,
         principal: Principal,
         organization_id: Uuid,

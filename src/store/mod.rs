@@ -16,6 +16,7 @@ mod lifecycle;
 mod members;
 mod projects;
 mod reads;
+mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +37,7 @@ pub use error::is_unavailable;
 pub use idempotency::{Claim, IdempotencyClaim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES};
 pub use identity::{AdminMembership, CreatedUser};
 pub use reads::Page;
+pub use webhooks::{AttemptOutcome, ClaimedDelivery, RetryPolicy};
 
 use crate::domain;
 

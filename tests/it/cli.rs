@@ -237,7 +237,7 @@ async fn serve_exits_cleanly_on_sigterm() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let mut ready = false;
     for _ in 0..200 {
         if let Ok(response) = client

@@ -151,7 +151,7 @@ async fn past_the_connection_limit_a_new_connection_is_closed_at_once() {
     drop(held);
     // Once they are gone, new connections are served again.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let live = reqwest::Client::new()
+    let live = crate::helpers::http_client()
         .get(app.url("/health/live"))
         .send()
         .await
@@ -180,7 +180,7 @@ async fn the_server_raises_its_open_file_limit_to_the_hard_limit() {
         command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, 256.min(hard), hard));
     }
     let mut child = command.spawn().expect("start the server binary");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let mut ready = false;
     for _ in 0..100 {
         if let Ok(response) = client

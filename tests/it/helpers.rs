@@ -167,6 +167,7 @@ pub struct AppOptions {
     pub persisted: projects_api::http::persisted::PersistedOptions,
     pub batch_max: usize,
     pub subscription_connections_per_token: usize,
+    pub webhooks: projects_api::webhooks::WebhookOptions,
     /// Changes the URL the server (not the test's own connections) uses.
     pub rewrite_database_url: Option<UrlRewrite>,
 }
@@ -184,9 +185,37 @@ impl Default for AppOptions {
             persisted: Default::default(),
             batch_max: 10,
             subscription_connections_per_token: 10,
+            webhooks: test_webhooks(),
             rewrite_database_url: None,
         }
     }
+}
+
+/// Webhook settings for tests: receivers on 127.0.0.1 allowed, and
+/// timeouts and retries short enough to watch.
+pub fn test_webhooks() -> projects_api::webhooks::WebhookOptions {
+    projects_api::webhooks::WebhookOptions {
+        allow_private: true,
+        timeout: Duration::from_secs(2),
+        poll: Duration::from_millis(100),
+        retry: projects_api::store::RetryPolicy {
+            base: Duration::from_millis(200),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// An HTTP client for tests. reqwest is built with rustls and no crypto
+/// provider of its own (as the server uses it): the provider is installed
+/// first.
+pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().expect("an HTTP client")
+}
+
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    projects_api::webhooks::install_crypto_provider();
+    reqwest::Client::builder()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -218,6 +247,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         batch_max: options.batch_max,
         metrics_listen: None,
         subscription_connections_per_token: options.subscription_connections_per_token,
+        webhooks: options.webhooks,
     };
     // The test shares the server's store (and pool), so it can read the
     // number of statements a request ran.
@@ -232,7 +262,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             .await
             .expect("the server runs");
     });
-    let client = reqwest::Client::builder()
+    let client = http_client_builder()
         .timeout(Duration::from_secs(60))
         .build()
         .expect("an HTTP client");
@@ -380,7 +410,7 @@ pub async fn spawn_binary(database_url: &str, env: &[(&str, &str)]) -> Replica {
         .spawn()
         .expect("start the server binary");
     let replica = Replica { address, child };
-    wait_until_ready(&reqwest::Client::new(), &replica.address).await;
+    wait_until_ready(&http_client(), &replica.address).await;
     replica
 }
 

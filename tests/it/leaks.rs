@@ -109,7 +109,7 @@ async fn logs_carry_request_ids_and_never_tokens() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let address = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if client

@@ -38,3 +38,4 @@ mod shutdown;
 mod subscriptions;
 mod tenants;
 mod unsafe_input;
+mod webhooks;

@@ -28,7 +28,7 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
 
     // Open 20 connections first, so every create rides one the server has
     // already accepted when the signal comes.
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::http_client_builder()
         .pool_max_idle_per_host(32)
         .build()
         .unwrap();
@@ -101,7 +101,7 @@ async fn sigterm_lets_20_creates_in_flight_finish_then_exits_0() {
         .unwrap()
         .unwrap();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
-    let refused = reqwest::Client::new()
+    let refused = crate::helpers::http_client()
         .get(format!("{address}/health/live"))
         .timeout(Duration::from_secs(2))
         .send()
