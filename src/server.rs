@@ -179,8 +179,9 @@ async fn purge_deleted_projects(store: Store) {
     }
 }
 
-/// Deletes project events past `EVENT_RETENTION`, every ten minutes. Any
-/// process may do it at any time; the deletes are idempotent.
+/// Deletes project events, and finished webhook deliveries, past
+/// `EVENT_RETENTION`, every ten minutes. Any process may do it at any
+/// time; the deletes are idempotent.
 async fn purge_expired_events(store: Store) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -189,6 +190,11 @@ async fn purge_expired_events(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired project events deleted"),
             Err(err) => tracing::warn!(error = %err, "cannot purge project events"),
+        }
+        match store.purge_finished_deliveries().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "finished webhook deliveries deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot purge webhook deliveries"),
         }
     }
 }

@@ -15,10 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::domain;
 use crate::hub::EventHub;
 use crate::store::{AttemptOutcome, ClaimedDelivery, RetryPolicy, Store};
+
+/// How long the worker lets wake-ups gather before a pass.
+const COALESCE: Duration = Duration::from_millis(20);
 
 /// The most of a receiver's answer read; the rest is not waited for.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -159,7 +163,16 @@ impl WebhookWorker {
                 continue;
             }
             tokio::select! {
-                _ = wakes.recv() => {}
+                woken = wakes.recv() => {
+                    if matches!(woken, Err(RecvError::Closed)) {
+                        tokio::time::sleep(self.options.poll).await;
+                        continue;
+                    }
+                    // Under a burst of events, one pass serves them all:
+                    // let more arrive, then drop the wake-ups queued.
+                    tokio::time::sleep(COALESCE).await;
+                    while matches!(wakes.try_recv(), Ok(_) | Err(TryRecvError::Lagged(_))) {}
+                }
                 () = tokio::time::sleep(self.options.poll) => {}
             }
         }
@@ -252,4 +265,29 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         "The request failed"
     };
     domain::excerpt(&format!("{what}: {cause}."), 300)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    #[tokio::test]
+    async fn the_resolver_hands_out_no_private_address() {
+        let refused = PublicOnly
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .expect("localhost is refused");
+        assert!(
+            refused.to_string().contains("no public address"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_lease_outlasts_two_attempts() {
+        let options = WebhookOptions::default();
+        assert!(options.lease() > options.timeout * 2);
+    }
 }

@@ -36,6 +36,8 @@ use crate::entity::{project_event, webhook, webhook_delivery};
 /// Webhooks fanned out per pass, and events per webhook per transaction.
 const FAN_OUT_WEBHOOKS: u64 = 100;
 const FAN_OUT_EVENTS: u64 = 500;
+/// Finished deliveries deleted per statement by the retention purge.
+const PURGE_BATCH: u64 = 1000;
 
 /// How long a failed webhook's deliveries are retried, and how retries
 /// are spaced.
@@ -547,6 +549,42 @@ impl Store {
         Ok(written)
     }
 
+    /// Deletes the deliveries that succeeded or failed longer ago than the
+    /// event retention, in batches; returns how many. Pending ones stay
+    /// whatever their age.
+    pub async fn purge_finished_deliveries(&self) -> Result<u64, domain::Error> {
+        let cutoff = Utc::now() - self.event_retention;
+        let mut purged = 0;
+        loop {
+            let due: Vec<Uuid> = webhook_delivery::Entity::find()
+                .select_only()
+                .column(webhook_delivery::Column::Id)
+                .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending.as_str()))
+                .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
+                .limit(PURGE_BATCH)
+                .into_tuple()
+                .all(&self.conn())
+                .await
+                .map_err(internal)?;
+            if due.is_empty() {
+                return Ok(purged);
+            }
+            let batch = due.len() as u64;
+            let txn = self.begin_write().await?;
+            purged += webhook_delivery::Entity::delete_many()
+                .filter(webhook_delivery::Column::Id.is_in(due))
+                .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending.as_str()))
+                .exec(&*txn)
+                .await
+                .map_err(internal)?
+                .rows_affected;
+            txn.commit().await.map_err(internal)?;
+            if batch < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
+    }
+
     /// Claims up to `limit` due deliveries of enabled webhooks for
     /// `lease`: each one's attempt is counted and its next attempt moved
     /// past the lease, so no other worker takes it meanwhile.
@@ -556,6 +594,19 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ClaimedDelivery>, domain::Error> {
         let now = Utc::now();
+        // A read first: an idle worker takes no write lock.
+        let due = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .into_tuple::<Uuid>()
+            .one(&self.conn())
+            .await
+            .map_err(internal)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let lease_end = now + lease;
         let backend = self.backend();
         let skip_locked = if backend == DbBackend::Postgres {

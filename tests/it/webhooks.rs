@@ -746,3 +746,80 @@ async fn deliveries_of_a_killed_process_are_finished_by_another() {
         verify(message, &secret);
     }
 }
+
+#[tokio::test]
+async fn a_slow_receiver_is_cut_off_and_a_huge_answer_is_not_read_to_its_end() {
+    use axum::response::IntoResponse;
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com").await;
+    // Answers 200 with an endless body on /huge, and nothing for 60 s on
+    // /slow.
+    let router = axum::Router::new()
+        .route(
+            "/huge",
+            axum::routing::post(|| async {
+                let chunk = Bytes::from(vec![b'x'; 16 * 1024]);
+                let endless = futures::stream::repeat_with(move || {
+                    Ok::<_, std::convert::Infallible>(chunk.clone())
+                });
+                axum::body::Body::from_stream(endless).into_response()
+            }),
+        )
+        .route(
+            "/slow",
+            axum::routing::post(|| async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                StatusCode::OK
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let (id, _) =
+        create_webhook(&app, &ada, &format!("{base}/huge"), &["project.created.v1"]).await;
+    app.create_project(&ada, json!({ "name": "Huge" })).await;
+    wait_for_deliveries(&app, &ada, 1, Duration::from_secs(10), |d| {
+        d["status"] == "SUCCEEDED"
+    })
+    .await;
+
+    let body = call(
+        &app,
+        &ada,
+        "mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { webhook { url } } }",
+        json!({ "i": { "id": id, "url": format!("{base}/slow") } }),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    app.create_project(&ada, json!({ "name": "Slow" })).await;
+    let start = Instant::now();
+    let slow = loop {
+        let webhook = webhook_state(&app, &ada).await;
+        let nodes = webhook["deliveries"]["nodes"].as_array().unwrap().clone();
+        if let Some(slow) = nodes
+            .iter()
+            .find(|d| d["status"] == "PENDING" && d["lastError"].is_string())
+        {
+            break slow.clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{webhook}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The test server's timeout is 2 s.
+    assert_eq!(slow["lastError"], "No answer within 2s.", "{slow}");
+    assert_eq!(slow["lastResponseCode"], Value::Null);
+    assert!(slow["nextAttemptAt"].is_string());
+
+    // Finished deliveries go with the event retention; pending ones stay.
+    let impatient = projects_api::store::Store::connect(&projects_api::store::StoreOptions {
+        event_retention: Duration::ZERO,
+        ..crate::helpers::store_options(&app.db.url)
+    })
+    .await
+    .unwrap();
+    assert_eq!(impatient.purge_finished_deliveries().await.unwrap(), 1);
+    let left = webhook_state(&app, &ada).await["deliveries"]["nodes"].clone();
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["id"], slow["id"]);
+}
