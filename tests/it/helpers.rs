@@ -218,6 +218,20 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// A server with no webhook worker, for tests that count the statements a
+/// request runs: the worker's polls go through the same pool and would be
+/// counted with them.
+pub async fn spawn_quiet_app() -> TestApp {
+    spawn_app_with(AppOptions {
+        webhooks: projects_api::webhooks::WebhookOptions {
+            deliver: false,
+            ..test_webhooks()
+        },
+        ..AppOptions::default()
+    })
+    .await
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
 }

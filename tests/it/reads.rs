@@ -342,7 +342,7 @@ query Wide($slug: String!, $first: Int) {
 
 #[tokio::test]
 async fn a_page_of_100_costs_the_same_statements_as_a_page_of_5() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_quiet_app().await;
     let ada = app.create_user("ada@example.com").await;
     app.store
         .set_plan(&ada.organization_slug, Plan::Pro)
@@ -399,7 +399,7 @@ async fn a_page_of_100_costs_the_same_statements_as_a_page_of_5() {
 /// page, its environments, its creators; dependencies only when selected.
 #[tokio::test]
 async fn the_benchmark_page_takes_five_statements() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_quiet_app().await;
     let ada = app.create_user("ada@example.com").await;
     create_many(&app, &ada, 3, "Page").await;
     let query = "query($slug: String!) { organization(slug: $slug) { projects(first: 50) \

@@ -566,7 +566,7 @@ async fn both_create_paths_store_the_same_rows() {
 /// that needs the organization's rules.
 #[tokio::test]
 async fn the_one_statement_create_refuses_as_the_locked_one_and_writes_nothing() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_quiet_app().await;
     let ada = app.create_user("ada@example.com").await;
     let viewer = app.create_user("viewer@example.com").await;
     let stranger = app.create_user("stranger@example.com").await;
@@ -669,7 +669,7 @@ async fn the_one_statement_create_refuses_as_the_locked_one_and_writes_nothing()
 
 #[tokio::test]
 async fn derived_slugs_take_the_lowest_free_suffix_then_a_random_one_in_bounded_lookups() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_quiet_app().await;
     let ada = app.create_user("ada@example.com").await;
     app.store
         .set_plan(
