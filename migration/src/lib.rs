@@ -19,6 +19,7 @@ mod m20261206_000008_persisted_documents;
 mod m20261207_000009_project_events;
 mod m20261207_000010_project_events_notify;
 mod m20261208_000011_webhooks;
+mod m20261209_000012_event_watchers;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_project_events::Migration),
             Box::new(m20261207_000010_project_events_notify::Migration),
             Box::new(m20261208_000011_webhooks::Migration),
+            Box::new(m20261209_000012_event_watchers::Migration),
         ]
     }
 }

@@ -102,19 +102,29 @@ impl SubscriptionRoot {
                 ids::parse(&organization_id, Kind::Organization, "organizationId")?;
             check_member(ctx, principal, organization_id).await?;
             let open = Open::take(&subscriber.open)?;
+            // Registered before the first read, so that what commits after
+            // it wakes this subscription.
+            let watch = subscriber.hub.watch(store(ctx), organization_id).await?;
             // Wake-ups from before the first read on, so none is missed.
             let wakes = subscriber.hub.subscribe();
             let after = match after {
                 Some(cursor) => cursor::decode_event(organization_id, &cursor)?,
                 None => store(ctx).last_event_sequence(organization_id).await?,
             };
-            Ok((subscriber, principal, organization_id, open, wakes, after))
+            Ok((
+                subscriber,
+                principal,
+                organization_id,
+                (open, watch),
+                wakes,
+                after,
+            ))
         }
         .await;
-        let (subscriber, principal, organization_id, open, mut wakes, mut after) =
+        let (subscriber, principal, organization_id, held, mut wakes, mut after) =
             start.map_err(|err: domain::Error| resolver_error(ctx, &err))?;
         Ok(async_stream::stream! {
-            let _open = open;
+            let _held = held;
             loop {
                 // Everything committed after the cursor, in order.
                 loop {

@@ -162,6 +162,59 @@ impl Store {
         Ok(listener)
     }
 
+    /// PostgreSQL: records that process `process` watches these
+    /// organizations' events until `expires_at`, so that their commits
+    /// notify (see the `event_watchers` migration).
+    pub async fn watch_events(
+        &self,
+        process: Uuid,
+        organization_ids: &[Uuid],
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), domain::Error> {
+        for chunk in organization_ids.chunks(500) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, $1, $2)", i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO event_watchers (organization_id, process_id, expires_at) VALUES {} \
+                 ON CONFLICT (organization_id, process_id) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+                rows.join(", ")
+            );
+            let values = [process.into(), expires_at.into()]
+                .into_iter()
+                .chain(chunk.iter().map(|id| DbValue::from(*id)));
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: forgets what `process` watched before its last
+    /// heartbeat (`refreshed`), and every watcher past its time (a process
+    /// that died).
+    pub async fn forget_stale_watchers(
+        &self,
+        process: Uuid,
+        refreshed: DateTime<Utc>,
+    ) -> Result<(), domain::Error> {
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM event_watchers WHERE (process_id = $1 AND expires_at < $2) \
+                 OR expires_at < now()",
+                [process.into(), refreshed.into()],
+            ))
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
     /// SQLite: where `project_events` ends (its largest rowid) and the
     /// organizations of the rows written after `seen`, at most a thousand
     /// rows on. Writers take turns, so rowids grow in commit order. With

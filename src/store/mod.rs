@@ -37,6 +37,7 @@ pub use error::is_unavailable;
 pub use idempotency::{Claim, IdempotencyClaim, MAX_KEYS_PER_USER, MAX_STORED_RESPONSE_BYTES};
 pub use identity::{AdminMembership, CreatedUser};
 pub use reads::Page;
+pub use sea_orm::sqlx::postgres::PgListener;
 pub use webhooks::{AttemptOutcome, ClaimedDelivery, RetryPolicy};
 
 use crate::domain;

@@ -396,3 +396,71 @@ async fn connections_and_subscriptions_are_limited() {
         .await;
     assert_eq!(second.failure("21").await, ["TOO_MANY_SUBSCRIPTIONS"]);
 }
+
+/// Waits up to `within` for a notification on the `project_events`
+/// channel; its payload (an organization id), or `None`.
+async fn notified(
+    listener: &mut projects_api::store::PgListener,
+    within: Duration,
+) -> Option<String> {
+    match tokio::time::timeout(within, listener.recv()).await {
+        Ok(notification) => Some(notification.unwrap().payload().to_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn commits_notify_only_organizations_someone_listens_to() {
+    let app = spawn_app().await;
+    if app.store.backend() != sea_orm::DbBackend::Postgres {
+        // SQLite has no notifications: each process looks for new rows.
+        return;
+    }
+    let ada = app.create_user("ada@example.com").await;
+    let bob = app.create_user("bob@example.com").await;
+    let mut listener = app.store.event_listener().await.unwrap();
+
+    // Nobody listens to Ada's organization: its commits notify no one.
+    app.create_project(&ada, json!({ "name": "Quiet" })).await;
+    assert_eq!(
+        notified(&mut listener, Duration::from_millis(500)).await,
+        None
+    );
+
+    // A subscription registers its organization before its first read.
+    let mut client = Client::connect(&app.address, bearer(&ada)).await.unwrap();
+    client
+        .subscribe(
+            "1",
+            SUBSCRIPTION,
+            json!({ "o": ada.organization_global_id() }),
+        )
+        .await;
+    let start = std::time::Instant::now();
+    while app.count("SELECT COUNT(*) AS n FROM event_watchers").await == 0 {
+        assert!(start.elapsed() < Duration::from_secs(5), "no watcher row");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.create_project(&ada, json!({ "name": "Heard" })).await;
+    assert_eq!(
+        notified(&mut listener, Duration::from_secs(2)).await,
+        Some(ada.organization_id.clone())
+    );
+    assert_eq!(types(&client.events("1", 1).await), ["project.created.v1"]);
+
+    // An enabled webhook is a listener too.
+    let body = app
+        .graphql(
+            Some(&bob.token),
+            "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { secret } }",
+            json!({ "i": { "organizationId": bob.organization_global_id(), "url": "http://127.0.0.1:9/hook", "events": ["project.created.v1"] } }),
+        )
+        .await
+        .1;
+    assert!(body.get("errors").is_none(), "{body}");
+    app.create_project(&bob, json!({ "name": "Hooked" })).await;
+    assert_eq!(
+        notified(&mut listener, Duration::from_secs(2)).await,
+        Some(bob.organization_id.clone())
+    );
+}
