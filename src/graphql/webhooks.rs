@@ -271,6 +271,21 @@ pub struct WebhookDeliveryPayload {
 #[derive(Default)]
 pub struct WebhookMutation;
 
+/// An id and the fields, or every problem with either.
+fn together<T>(
+    id: Result<Uuid, domain::Error>,
+    fields: Result<T, Vec<domain::Error>>,
+) -> Result<(Uuid, T), Vec<domain::Error>> {
+    match (id, fields) {
+        (Ok(id), Ok(fields)) => Ok((id, fields)),
+        (id, fields) => {
+            let mut errors: Vec<_> = id.err().into_iter().collect();
+            errors.extend(fields.err().unwrap_or_default());
+            Err(errors)
+        }
+    }
+}
+
 fn rules<'a>(ctx: &Context<'a>) -> &'a WebhookRules {
     ctx.data_unchecked::<WebhookRules>()
 }
@@ -299,14 +314,7 @@ impl WebhookMutation {
                 },
                 rules(ctx).allow_private,
             );
-            let (organization_id, fields) = match (organization_id, fields) {
-                (Ok(id), Ok(fields)) => (id, fields),
-                (id, fields) => {
-                    let mut errors: Vec<_> = id.err().into_iter().collect();
-                    errors.extend(fields.err().unwrap_or_default());
-                    return Err(errors);
-                }
-            };
+            let (organization_id, fields) = together(organization_id, fields)?;
             store(ctx)
                 .create_webhook(principal, organization_id, fields)
                 .await
@@ -345,14 +353,7 @@ impl WebhookMutation {
                 },
                 rules(ctx).allow_private,
             );
-            let (id, fields) = match (id, fields) {
-                (Ok(id), Ok(fields)) => (id, fields),
-                (id, fields) => {
-                    let mut errors: Vec<_> = id.err().into_iter().collect();
-                    errors.extend(fields.err().unwrap_or_default());
-                    return Err(errors);
-                }
-            };
+            let (id, fields) = together(id, fields)?;
             store(ctx)
                 .update_webhook(principal, id, fields)
                 .await

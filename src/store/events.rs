@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, Value as DbValue,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value as DbValue,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -298,32 +298,51 @@ impl Store {
     /// returns how many. Any process may run it at any time: a row two
     /// processes both pick is deleted once, and nothing else is touched.
     pub async fn purge_expired_events(&self) -> Result<u64, domain::Error> {
-        let cutoff = Utc::now() - self.event_retention;
+        let due = project_event::Entity::find()
+            .filter(project_event::Column::OccurredAt.lt(Utc::now() - self.event_retention))
+            .order_by_asc(project_event::Column::OccurredAt);
+        self.purge_in_batches(due, project_event::Column::Id, Condition::all())
+            .await
+    }
+
+    /// Deletes the rows `due` selects, [`PURGE_BATCH`] per write
+    /// transaction, until none is left; a row deleted meanwhile by another
+    /// process is simply not counted, and `still_due` is checked again as
+    /// each batch is deleted. Returns how many this call deleted.
+    pub(super) async fn purge_in_batches<E>(
+        &self,
+        due: sea_orm::Select<E>,
+        id: E::Column,
+        still_due: Condition,
+    ) -> Result<u64, domain::Error>
+    where
+        E: EntityTrait,
+    {
         let mut purged = 0;
         loop {
-            let due: Vec<Uuid> = project_event::Entity::find()
+            let batch: Vec<Uuid> = due
+                .clone()
                 .select_only()
-                .column(project_event::Column::Id)
-                .filter(project_event::Column::OccurredAt.lt(cutoff))
-                .order_by_asc(project_event::Column::OccurredAt)
+                .column(id)
                 .limit(PURGE_BATCH)
                 .into_tuple()
                 .all(&self.conn())
                 .await
                 .map_err(internal)?;
-            if due.is_empty() {
+            if batch.is_empty() {
                 return Ok(purged);
             }
-            let batch = due.len() as u64;
+            let size = batch.len() as u64;
             let txn = self.begin_write().await?;
-            purged += project_event::Entity::delete_many()
-                .filter(project_event::Column::Id.is_in(due))
+            purged += E::delete_many()
+                .filter(id.is_in(batch))
+                .filter(still_due.clone())
                 .exec(&*txn)
                 .await
                 .map_err(internal)?
                 .rows_affected;
             txn.commit().await.map_err(internal)?;
-            if batch < PURGE_BATCH {
+            if size < PURGE_BATCH {
                 return Ok(purged);
             }
         }

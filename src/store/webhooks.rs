@@ -18,13 +18,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::internal;
+use super::events::for_backend;
 use super::lifecycle::audit;
 use super::reads::fetch_page;
 use super::{Page, Store};
@@ -36,8 +37,6 @@ use crate::entity::{project_event, webhook, webhook_delivery};
 /// Webhooks fanned out per pass, and events per webhook per transaction.
 const FAN_OUT_WEBHOOKS: u64 = 100;
 const FAN_OUT_EVENTS: u64 = 500;
-/// Finished deliveries deleted per statement by the retention purge.
-const PURGE_BATCH: u64 = 1000;
 
 /// How long a failed webhook's deliveries are retried, and how retries
 /// are spaced.
@@ -553,36 +552,13 @@ impl Store {
     /// event retention, in batches; returns how many. Pending ones stay
     /// whatever their age.
     pub async fn purge_finished_deliveries(&self) -> Result<u64, domain::Error> {
-        let cutoff = Utc::now() - self.event_retention;
-        let mut purged = 0;
-        loop {
-            let due: Vec<Uuid> = webhook_delivery::Entity::find()
-                .select_only()
-                .column(webhook_delivery::Column::Id)
-                .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending.as_str()))
-                .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
-                .limit(PURGE_BATCH)
-                .into_tuple()
-                .all(&self.conn())
-                .await
-                .map_err(internal)?;
-            if due.is_empty() {
-                return Ok(purged);
-            }
-            let batch = due.len() as u64;
-            let txn = self.begin_write().await?;
-            purged += webhook_delivery::Entity::delete_many()
-                .filter(webhook_delivery::Column::Id.is_in(due))
-                .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending.as_str()))
-                .exec(&*txn)
-                .await
-                .map_err(internal)?
-                .rows_affected;
-            txn.commit().await.map_err(internal)?;
-            if batch < PURGE_BATCH {
-                return Ok(purged);
-            }
-        }
+        let finished = Condition::all()
+            .add(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending.as_str()));
+        let due = webhook_delivery::Entity::find()
+            .filter(finished.clone())
+            .filter(webhook_delivery::Column::CreatedAt.lt(Utc::now() - self.event_retention));
+        self.purge_in_batches(due, webhook_delivery::Column::Id, finished)
+            .await
     }
 
     /// Claims up to `limit` due deliveries of enabled webhooks for
@@ -788,8 +764,6 @@ pub(super) async fn last_event_sequence_in(
         .map_err(internal)?
         .unwrap_or(0))
 }
-
-use super::events::for_backend;
 
 #[cfg(test)]
 mod tests {
