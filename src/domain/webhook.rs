@@ -36,6 +36,9 @@ pub const EVENT_TYPES: [&str; 10] = [
 pub const MAX_WEBHOOKS: u64 = 20;
 const MAX_URL_LEN: usize = 2048;
 const MAX_DESCRIPTION_LEN: usize = 500;
+/// Entries an `events` list may have (repeats included): room for every
+/// type, and a bound on the errors one list can raise.
+const MAX_EVENTS_LISTED: usize = 32;
 
 /// A webhook as its organization's OWNERs and ADMINs see it (never its
 /// secret, which is shown once, at creation).
@@ -130,7 +133,13 @@ pub fn validate_webhook(
         }
     }
     if let Some(events) = &mut input.events {
-        if events.is_empty() {
+        if events.len() > MAX_EVENTS_LISTED {
+            errors.push(Error::bad_input(
+                field_path!["events"],
+                format!("List at most {MAX_EVENTS_LISTED} event types."),
+            ));
+            events.clear();
+        } else if events.is_empty() {
             errors.push(Error::bad_input(
                 field_path!["events"],
                 format!("List at least one event type: {}.", EVENT_TYPES.join(", ")),
@@ -346,6 +355,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.events.unwrap(), ["project.created.v1"]);
+        let flood = validate_webhook(
+            WebhookInput {
+                events: Some(vec!["nope".into(); 100_000]),
+                ..WebhookInput::default()
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(flood.len(), 1, "{flood:?}");
         assert_eq!(ok.url.unwrap(), "https://hooks.example.com/");
     }
 

@@ -223,7 +223,7 @@ pub struct CreateWebhookInput {
     /// Where to send them: an http(s) URL of a public host (https in
     /// production), without credentials.
     pub url: String,
-    /// The event types to send, such as `project.created.v1`; at least one.
+    /// The event types to send, such as `project.created.v1`; at least one, at most 32.
     pub events: Vec<String>,
     /// What it is for; at most 500 characters.
     pub description: Option<String>,
